@@ -1,0 +1,34 @@
+// swift-tools-version:6.0
+// runstatus-exporter: no third-party packages, the toolchain only.
+import PackageDescription
+
+let package = Package(
+    name: "runstatus-exporter",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "runstatus-exporter", targets: ["runstatus-exporter"]),
+    ],
+    targets: [
+        // Pure: Prometheus text 0.0.4 / OpenMetrics encoder, bytes in, bytes out.
+        .target(name: "Exposition"),
+        // Sockets only: HTTP/1.1 parser (pure) and a poll(2) listener on its own thread.
+        .target(name: "HTTPServer"),
+        // Pure: normalized run model, JSON reader, time parsing, one adapter per vendor.
+        .target(name: "RunStatusModel"),
+        // Built-in simulator of the five vendor APIs, for --demo, tests and benchmarks.
+        .target(name: "VendorSimulator", dependencies: ["HTTPServer"]),
+        // Runtime: config, poller, URLSession fetcher, metrics store, routes, CLI.
+        .target(name: "RunStatusExporter",
+                dependencies: ["Exposition", "HTTPServer", "RunStatusModel", "VendorSimulator"]),
+        // Thin executable.
+        .executableTarget(name: "runstatus-exporter", dependencies: ["RunStatusExporter"]),
+
+        .testTarget(name: "ExpositionTests", dependencies: ["Exposition"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "RunStatusModelTests", dependencies: ["RunStatusModel"]),
+        .testTarget(name: "VendorSimulatorTests", dependencies: ["VendorSimulator", "HTTPServer"]),
+        .testTarget(name: "RunStatusExporterTests",
+                    dependencies: ["RunStatusExporter", "Exposition", "HTTPServer", "RunStatusModel", "VendorSimulator"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
