@@ -29,6 +29,8 @@ let package = Package(
         .testTarget(name: "VendorSimulatorTests", dependencies: ["VendorSimulator", "HTTPServer"]),
         .testTarget(name: "RunStatusExporterTests",
                     dependencies: ["RunStatusExporter", "Exposition", "HTTPServer", "RunStatusModel", "VendorSimulator"]),
+        // grafana/ proven on real programs: promtool, amtool, a live Prometheus against the demo exporter.
+        .testTarget(name: "GrafanaTests", dependencies: ["runstatus-exporter"]),
     ],
     swiftLanguageModes: [.v6]
 )
