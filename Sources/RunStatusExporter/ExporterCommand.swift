@@ -1,0 +1,174 @@
+import Dispatch
+import Foundation
+import HTTPServer
+
+/// The program: parse flags, load config, start the listener and the poller, serve until a signal.
+/// Returns the exit status: 0 clean, 1 runtime failure (e.g. port in use), 2 bad flags or config.
+public enum ExporterCommand {
+    public static func run(_ arguments: [String]) async -> Int32 {
+        let options: CommandLineOptions
+        do {
+            options = try CommandLineOptions.parse(arguments)
+        } catch {
+            printErr("runstatus-exporter: \(error.message)\n\n" + CommandLineOptions.usage)
+            return 2
+        }
+        if options.help {
+            print(CommandLineOptions.usage, terminator: "")
+            return 0
+        }
+        if options.version {
+            print("runstatus-exporter \(BuildInfo.version) (revision \(BuildInfo.revision), Swift \(BuildInfo.swiftVersion))")
+            return 0
+        }
+        if options.healthcheck {
+            return HealthCheck.probe(listenAddress: options.listenAddress)
+        }
+        let logger = Logger(level: options.logLevel, format: options.logFormat)
+
+        var demo: DemoMode?
+        let config: ExporterConfig
+        if options.demo {
+            do {
+                let d = try DemoMode.start()
+                demo = d
+                config = d.config
+                logger.info("demo mode: simulator of the five vendors", ["address": d.baseURL])
+            } catch {
+                logger.error("cannot start the demo simulator", ["error": "\(error)"])
+                return 1
+            }
+        } else {
+            do {
+                config = try ConfigLoader().load(path: options.configFile!)
+            } catch {
+                printErr(error.lines.joined(separator: "\n") + "\n")
+                return 2
+            }
+            if options.configCheck {
+                print(ConfigCheck.summary(config, file: options.configFile!), terminator: "")
+                return 0
+            }
+        }
+
+        let store = MetricsStore(config: config)
+        store.recordReload(success: true, at: Date().timeIntervalSince1970)
+        let fetcher = URLSessionFetcher(maxConnectionsPerHost: config.maxConcurrency)
+        let poller = Poller(store: store, fetcher: fetcher, logger: logger)
+        let reloader = Reloader(path: options.configFile, store: store, poller: poller, logger: logger)
+        let routes = Routes(store: store, config: config, telemetryPath: options.telemetryPath,
+                            reload: options.configFile == nil ? nil : { reloader.reload() })
+        reloader.routes = routes
+
+        let server: HTTPServer
+        do {
+            let address = try ListenAddress.parse(options.listenAddress)
+            var serverConfig = HTTPServerConfiguration(host: address.host, port: address.port)
+            serverConfig.log = { message in logger.warn("listener", ["error": message]) }
+            server = HTTPServer(configuration: serverConfig, handler: { routes.handle($0) })
+            let port = try server.start()
+            logger.info("listening", ["address": address.display(port: port), "telemetry_path": options.telemetryPath,
+                                      "targets": String(config.targets.count),
+                                      "runs": String(config.targets.reduce(0) { $0 + $1.runs.count })])
+        } catch {
+            logger.error("cannot start the HTTP listener", ["address": options.listenAddress, "error": "\(error)"])
+            return 1
+        }
+
+        poller.start(config)
+
+        for await signal in Signals.stream([SIGTERM, SIGINT, SIGHUP]) {
+            if signal == SIGHUP {
+                _ = reloader.reload()
+                continue
+            }
+            logger.info("shutting down", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT"])
+            break
+        }
+        server.stop()
+        await poller.stop()
+        demo?.stop()
+        logger.info("stopped")
+        return 0
+    }
+
+    static func printErr(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
+
+/// Re-reads the config on SIGHUP or `POST /-/reload`; on error the old config stays and the reason is logged.
+final class Reloader: @unchecked Sendable {
+    // @unchecked: `routes` is set once right after init, before any request or signal can arrive.
+    let path: String?
+    let store: MetricsStore
+    let poller: Poller
+    let logger: Logger
+    var routes: Routes?
+    private let lock = NSLock()
+
+    init(path: String?, store: MetricsStore, poller: Poller, logger: Logger) {
+        self.path = path
+        self.store = store
+        self.poller = poller
+        self.logger = logger
+    }
+
+    func reload() -> Result<Void, ReloadError> {
+        guard let path else { return .failure(ReloadError("no config file to reload")) }
+        lock.lock()
+        defer { lock.unlock() }
+        do {
+            let config = try ConfigLoader().load(path: path)
+            store.apply(config)
+            poller.start(config)
+            routes?.update(config: config)
+            store.recordReload(success: true, at: Date().timeIntervalSince1970)
+            logger.info("configuration reloaded", ["file": path, "targets": String(config.targets.count)])
+            return .success(())
+        } catch {
+            store.recordReload(success: false, at: Date().timeIntervalSince1970)
+            logger.error("configuration reload failed; keeping the previous one", ["file": path, "error": error.lines.joined(separator: "; ")])
+            return .failure(ReloadError(error.description))
+        }
+    }
+}
+
+/// `--config.check` output.
+enum ConfigCheck {
+    static func summary(_ config: ExporterConfig, file: String) -> String {
+        var out = "\(file): valid, \(config.targets.count) target(s), \(config.targets.reduce(0) { $0 + $1.runs.count }) run(s)\n"
+        for t in config.targets {
+            out += "  \(t.name): \(t.vendor.rawValue) at \(Redact.url(t.url)), \(t.runs.count) run(s), auth \(t.auth.summary), "
+            out += "poll every \(DurationText.format(t.pollInterval)) (finished runs every \(DurationText.format(t.terminalPollInterval)))\n"
+        }
+        return out
+    }
+}
+
+/// Signals delivered as an async stream (SWIFT-NOTES: ignore the default action, then a Dispatch source per signal).
+enum Signals {
+    static func stream(_ signals: [Int32]) -> AsyncStream<Int32> {
+        AsyncStream { continuation in
+            let queue = DispatchQueue(label: "runstatus.signals")
+            var sources: [any DispatchSourceSignal] = []
+            for s in signals {
+                signal(s, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: s, queue: queue)
+                source.setEventHandler { @Sendable in continuation.yield(s) }
+                source.resume()
+                sources.append(source)
+            }
+            let keep = UncheckedBox(sources)
+            continuation.onTermination = { @Sendable _ in
+                for source in keep.value { source.cancel() }
+            }
+        }
+    }
+}
+
+/// Holds a non-Sendable value that is only touched from one place (Dispatch sources, kept alive and cancelled once).
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,149 @@
+import Exposition
+import Foundation
+import HTTPServer
+import Synchronization
+
+/// The exporter's HTTP surface: telemetry, landing page, health and readiness probes, reload.
+/// Runs on the listener's worker threads; everything it reads is a snapshot taken under a short lock.
+public final class Routes: Sendable {
+    let store: MetricsStore
+    let telemetryPath: String
+    let now: @Sendable () -> Double
+    private let requests = Mutex<[HTTPCounterKey: UInt64]>([:])
+    private let landing: Mutex<ExporterConfig>
+    /// Re-reads the configuration (`POST /-/reload`); nil when reloading is not possible (demo mode).
+    let reload: (@Sendable () -> Result<Void, ReloadError>)?
+
+    public init(store: MetricsStore, config: ExporterConfig, telemetryPath: String = "/metrics",
+                now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+                reload: (@Sendable () -> Result<Void, ReloadError>)? = nil) {
+        self.store = store
+        self.telemetryPath = telemetryPath
+        self.now = now
+        self.landing = Mutex(config)
+        self.reload = reload
+    }
+
+    /// Updates what the landing page shows after a reload.
+    public func update(config: ExporterConfig) {
+        landing.withLock { $0 = config }
+    }
+
+    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        let path = String(request.path)
+        let handler: String
+        let response: HTTPResponse
+        switch path {
+        case telemetryPath:
+            handler = telemetryPath
+            response = onlyGetOrHead(request) ?? metrics(request)
+        case "/":
+            handler = "/"
+            response = onlyGetOrHead(request) ?? landingPage()
+        case "/-/healthy":
+            handler = path
+            response = onlyGetOrHead(request) ?? .text(200, "Healthy\n")
+        case "/-/ready":
+            handler = path
+            response = onlyGetOrHead(request) ?? (store.isReady ? .text(200, "Ready\n")
+                                                                : .text(503, "Not ready: the first poll cycle is still running\n"))
+        case "/-/reload":
+            handler = path
+            response = reloadEndpoint(request)
+        default:
+            handler = "other"
+            response = .text(404, "Not found. Metrics are at \(telemetryPath)\n")
+        }
+        requests.withLock { $0[HTTPCounterKey(handler: handler, code: response.status), default: 0] += 1 }
+        return response
+    }
+
+    private func onlyGetOrHead(_ request: HTTPRequest) -> HTTPResponse? {
+        if request.method == "GET" || request.method == "HEAD" { return nil }
+        return HTTPResponse(status: 405, contentType: "text/plain; charset=utf-8",
+                            body: "Method \(request.method) not allowed; use GET or HEAD\n", headers: [("Allow", "GET, HEAD")])
+    }
+
+    private func reloadEndpoint(_ request: HTTPRequest) -> HTTPResponse {
+        guard request.method == "POST" || request.method == "PUT" else {
+            return HTTPResponse(status: 405, contentType: "text/plain; charset=utf-8",
+                                body: "Use POST to reload the configuration\n", headers: [("Allow", "POST, PUT")])
+        }
+        guard let reload else { return .text(400, "Reloading is not available (no config file, e.g. in demo mode)\n") }
+        switch reload() {
+        case .success: return .text(200, "Configuration reloaded\n")
+        case .failure(let e): return .text(500, "Reload failed; the previous configuration stays in force:\n\(e.message)\n")
+        }
+    }
+
+    /// The exposition of the current state, in the format the scraper prefers.
+    func metrics(_ request: HTTPRequest) -> HTTPResponse {
+        let format = Self.negotiate(accept: request.header("Accept"))
+        let body = render(format: format).body
+        return HTTPResponse(status: 200, headers: [("Content-Type", format.contentType)], body: body)
+    }
+
+    func render(format: ExpositionFormat) -> (body: [UInt8], samples: Int) {
+        let snapshot = store.snapshot()
+        var renderer = MetricsRenderer()
+        renderer.httpRequests = requests.withLock { $0 }
+        renderer.process = ProcessMetrics.read()
+        return renderer.render(snapshot, now: now(), format: format)
+    }
+
+    /// Prometheus' content negotiation: OpenMetrics when the Accept header ranks it at least as high as the text format.
+    static func negotiate(accept: String?) -> ExpositionFormat {
+        guard let accept else { return .text }
+        var openMetrics = -1.0, text = -1.0
+        for part in accept.split(separator: ",") {
+            let params = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let type = params.first?.lowercased() else { continue }
+            var q = 1.0
+            for p in params.dropFirst() where p.lowercased().hasPrefix("q=") { q = Double(p.dropFirst(2)) ?? 0 }
+            switch type {
+            case "application/openmetrics-text": openMetrics = max(openMetrics, q)
+            case "text/plain", "*/*", "text/*": text = max(text, q)
+            default: break
+            }
+        }
+        return openMetrics > 0 && openMetrics >= text ? .openMetrics : .text
+    }
+
+    private func landingPage() -> HTTPResponse {
+        let config = landing.withLock { $0 }
+        let snapshot = store.snapshot()
+        var rows = ""
+        for t in config.targets {
+            let up = snapshot.targetIndex[t.name].map { snapshot.targets[$0].up } ?? false
+            rows += "<tr><td>\(html(t.name))</td><td>\(t.vendor.rawValue)</td><td>\(html(Redact.url(t.url)))</td>"
+            rows += "<td>\(html(t.auth.summary))</td><td>\(t.runs.count)</td><td>\(DurationText.format(t.pollInterval))</td>"
+            rows += "<td>\(up ? "up" : "down")</td></tr>\n"
+        }
+        let page = """
+        <!DOCTYPE html>
+        <html><head><meta charset="utf-8"><title>runstatus-exporter</title>
+        <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}</style>
+        </head><body>
+        <h1>runstatus-exporter</h1>
+        <p>Polls vendors' run-status APIs in the background and serves what it learns to Prometheus.</p>
+        <ul><li><a href="\(html(telemetryPath))">Metrics</a></li><li><a href="/-/healthy">Health</a></li><li><a href="/-/ready">Readiness</a></li></ul>
+        <h2>Targets</h2>
+        <table><tr><th>Name</th><th>Vendor</th><th>URL</th><th>Auth</th><th>Runs</th><th>Poll interval</th><th>Last cycle</th></tr>
+        \(rows)</table>
+        <p>Version \(BuildInfo.version)</p>
+        </body></html>
+
+        """
+        return HTTPResponse(status: 200, contentType: "text/html; charset=utf-8", body: page)
+    }
+
+    private func html(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}
+
+public struct ReloadError: Error, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+}
