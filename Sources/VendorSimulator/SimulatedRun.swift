@@ -24,7 +24,8 @@ public struct SimulatedRun: Sendable {
     /// When the fault applies, in seconds after the scenario's start; nil: always.
     public var faultWindow: Range<Double>?
     /// Overrides for descriptive fields, by the vendor's field name: Sequentum `configName`; Instabase `app_id`,
-    /// `deployment_id`, `msg`; WES `workflow_url`; Nexio `environment`, `engine_version`.
+    /// `deployment_id`, `msg`; WES `workflow_url`; Nexio `environment`, `engine_version` (absent unless given,
+    /// as for an unpinned run).
     public var details: [String: String]
 
     public init(vendor: String, id: String, startOffset: Double = 0, script: [(after: Double, state: String)],

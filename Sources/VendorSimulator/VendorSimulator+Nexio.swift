@@ -31,7 +31,7 @@ extension VendorSimulator {
         o.string("status", snapshot.state)
         o.string("environment", run.details["environment"] ?? (liveKey ? "live" : "test"))
         o.string("created_at", Self.nexioTime(snapshot.created))
-        if let version = run.details["engine_version"] ?? (run.seed % 2 == 0 ? "1.3" : nil) {
+        if let version = run.details["engine_version"] {
             o.string("engine_version", version)
         }
         if let started = snapshot.startedAt {
