@@ -5,6 +5,10 @@ struct JSONText {
 
     /// A JSON string literal, escaped (ids echoed from request paths can hold anything).
     static func quoted(_ s: String) -> String {
+        // Nearly every value needs no escaping: skip the per-scalar rebuild (it dominated 10,000-run benchmarks).
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + s + "\""
+        }
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {

@@ -23,6 +23,8 @@ struct PreparedRun: Sendable {
 
     init(_ run: SimulatedRun, vendor: SimulatedVendor, key: String, scenarioStart: Double) {
         precondition(!run.script.isEmpty, "simulated \(run.vendor) run \(run.id) has an empty script")
+        precondition(zip(run.script, run.script.dropFirst()).allSatisfy { $0.after <= $1.after },
+                     "simulated \(run.vendor) run \(run.id): script steps are not in time order")
         self.vendor = vendor
         id = run.id
         self.key = key

@@ -33,15 +33,16 @@ enum TimeText {
         return whole * 1_000_000_000 + micros * 1_000 + extraNanos
     }
 
-    /// Whole seconds (floored) and the fraction rounded to `digits` digits, carrying into the seconds.
+    /// Whole seconds (floored: a clock showing 10:00:00.75 says 10:00:00) and the fraction rounded to `digits`
+    /// digits, carrying into the seconds.
     private static func split(_ t: Double, digits: Int) -> (Int64, Int64) {
         let floored = t.rounded(.down)
         var whole = Int64(floored)
+        guard digits > 0 else { return (whole, 0) }
         var scale: Int64 = 1
         for _ in 0..<digits { scale *= 10 }
         var fraction = Int64(((t - floored) * Double(scale)).rounded())
         if fraction >= scale { whole += 1; fraction -= scale }
-        if digits == 0 { fraction = 0 }
         return (whole, fraction)
     }
 

@@ -48,8 +48,9 @@ import VendorSimulator
         #expect(response.text == "overall-status=Running\nstart-time=2026-01-15 10:00:00\n")
     }
 
-    @Test func timesAreServerLocalWithoutZone() {
-        let sim = make(runs, offset: 3_600)
+    @Test func timesAreServerLocalWithoutZoneOrFraction() {
+        let sim = make([SimulatedRun(vendor: "rsa", id: "1002", startOffset: 0.75, script: [(0, "Running")])],
+                       offset: 3_600)
         clock.set(t0 + 30)
         #expect(sim.get(query("1002", json: false), bearer(token)).text ==
             "overall-status=Running\nstart-time=2026-01-15 11:00:00\n")
