@@ -117,7 +117,7 @@ public final class VendorSimulator: Sendable {
     /// Counts a request against the per-key limit; the seconds until the window resets when over it, else nil.
     func rateLimited(_ vendor: SimulatedVendor, _ request: HTTPRequest, perMinute limit: Int, now: Double) -> Double? {
         guard limit > 0 else { return nil }
-        let key = "\(vendor.rawValue) \(request.header("Authorization") ?? request.header("X-SBG-Auth-Token") ?? "")"
+        let key = "\(vendor.rawValue) \(request.header("Authorization") ?? "")"
         return state.withLock { counters in
             var window = counters.windows[key] ?? (start: now, count: 0)
             if now >= window.start + 60 || now < window.start { window = (start: now, count: 0) }

@@ -7,16 +7,15 @@ import VendorSimulator
 @Suite struct FaultSimulatorTests {
     let clock = TestClock()
 
-    /// One running run per vendor, each with `fault`.
-    func everyVendor(_ fault: SimulatorFault?, window: Range<Double>? = nil) -> [(String, String)] {
-        [("rsa", "1001"), ("sequentum", "1/2"), ("instabase", "00000000-0000-4000-8000-000000000001"),
-         ("wes", "00000000-0000-4000-8000-000000000002"), ("nexio", "00000000-0000-4000-8000-000000000003")]
-    }
+    /// One run per vendor: (vendor, id).
+    let everyVendor = [("rsa", "1001"), ("sequentum", "1/2"), ("instabase", "00000000-0000-4000-8000-000000000001"),
+                       ("wes", "00000000-0000-4000-8000-000000000002"), ("nexio", "00000000-0000-4000-8000-000000000003")]
 
+    /// Every vendor's run running, with `fault`.
     func make(_ fault: SimulatorFault?, window: Range<Double>? = nil, sleep: @escaping @Sendable (Double) -> Void = { _ in })
         -> VendorSimulator {
         let scripts = ["rsa": "Running", "sequentum": "1", "instabase": "RUNNING", "wes": "RUNNING", "nexio": "processing"]
-        let runs = everyVendor(fault).map { vendor, id in
+        let runs = everyVendor.map { vendor, id in
             SimulatedRun(vendor: vendor, id: id, script: [(0, scripts[vendor]!)], fault: fault, faultWindow: window)
         }
         return VendorSimulator(scenario: SimulatorScenario(start: t0, runs: runs), now: clock.read, sleep: sleep)
@@ -24,7 +23,7 @@ import VendorSimulator
 
     @Test func proxyBadGatewayIsAnHTMLPage() {
         let sim = make(.proxyBadGateway)
-        for (vendor, id) in everyVendor(nil) {
+        for (vendor, id) in everyVendor {
             let response = sim.get(statusTarget(vendor, id))
             #expect(response.status == 502, "\(vendor)")
             #expect(response.contentType == "text/html", "\(vendor)")
@@ -34,7 +33,7 @@ import VendorSimulator
 
     @Test func truncatedBodyIsHalfOfTheNormalOne() {
         let normal = make(nil), truncated = make(.truncatedBody)
-        for (vendor, id) in everyVendor(nil) {
+        for (vendor, id) in everyVendor {
             let whole = normal.get(statusTarget(vendor, id)), cut = truncated.get(statusTarget(vendor, id))
             #expect(cut.status == 200, "\(vendor)")
             #expect(cut.body == Array(whole.body.prefix(whole.body.count / 2)), "\(vendor)")
