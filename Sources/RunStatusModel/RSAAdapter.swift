@@ -95,7 +95,7 @@ public struct RSAAdapter: VendorAdapter {
     static func properties(_ body: [UInt8]) -> [String: String] {
         var result: [String: String] = [:]
         let text = String(decoding: body, as: UTF8.self)
-        for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+        for line in text.split(whereSeparator: \.isNewline) {  // "\r\n" is one Character
             let trimmed = line.drop(while: { $0 == " " || $0 == "\t" || $0 == "\u{FEFF}" })
             guard let first = trimmed.first, first != "#", first != "!" else { continue }
             var key = ""
