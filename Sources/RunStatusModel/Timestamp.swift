@@ -188,6 +188,12 @@ public enum Timestamp {
     /// Epoch seconds written as digits with an optional fraction (`1700000000`, `1700000000.25`).
     /// Nil for anything else, including signs, exponents, `inf` and `nan`, and for values out of range.
     public static func parseEpochSeconds(_ text: some StringProtocol) -> Double? {
+        parseDecimal(text).flatMap(bounded)
+    }
+
+    /// A non-negative decimal written as digits with an optional fraction; nil for anything else
+    /// (signs, exponents, `inf`, `nan`, hex) and for more than 40 characters.
+    public static func parseDecimal(_ text: some StringProtocol) -> Double? {
         let string = String(text)
         let t = string.utf8
         var dots = 0, digitCount = 0
@@ -195,9 +201,9 @@ public enum Timestamp {
             if c == UInt8(ascii: ".") { dots += 1 } else if c >= 0x30, c <= 0x39 { digitCount += 1 } else { return nil }
         }
         guard digitCount > 0, dots <= 1, t.first != UInt8(ascii: "."), t.last != UInt8(ascii: ".") else { return nil }
-        // Longer than any plausible epoch: spare Double parsing a megabyte of digits.
-        guard t.count <= 40, let value = Double(string) else { return nil }
-        return bounded(value)
+        // Longer than any plausible epoch or delay: spare Double parsing a megabyte of digits.
+        guard t.count <= 40, let value = Double(string), value.isFinite else { return nil }
+        return value
     }
 
     static func bounded(_ seconds: Double) -> Double? {

@@ -25,7 +25,7 @@ extension VendorResponse {
     public func retryAfter(now: Double) -> Double? {
         guard let raw = headers["retry-after"] else { return nil }
         let text = raw.trimmingSpaces
-        if let seconds = Timestamp.parseEpochSeconds(text) { return Self.wait(seconds) }
+        if let seconds = Timestamp.parseDecimal(text) { return Self.wait(seconds) }
         if let date = Timestamp.parseHTTPDate(text) { return Self.wait(date - now) }
         return nil
     }
@@ -33,7 +33,7 @@ extension VendorResponse {
     /// Seconds to wait from `X-RateLimit-Reset` (Nexio): epoch seconds (or milliseconds) of the
     /// reset, or, when small, the seconds left until it.
     public func rateLimitReset(now: Double) -> Double? {
-        guard let raw = headers["x-ratelimit-reset"], let value = Timestamp.parseEpochSeconds(raw.trimmingSpaces) else {
+        guard let raw = headers["x-ratelimit-reset"], let value = Timestamp.parseDecimal(raw.trimmingSpaces) else {
             return nil
         }
         if value >= 1e12 { return Self.wait(value / 1000 - now) }
