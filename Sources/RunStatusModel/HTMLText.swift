@@ -1,9 +1,10 @@
 /// The readable text of an HTML page (RSA's error pages, a proxy's 502 page): the part inside
 /// `<body>` when there is one, tags, comments, scripts and styles dropped, common entities decoded.
-/// Only the head of a page is read: messages keep ~200 characters of it anyway.
+/// Only the head of a page is read, and the text is bounded as messages bound vendor text.
 enum HTMLText {
     static let readLimit = 64 * 1024
-    static let outputLimit = 2 * 1024
+    /// Bytes of text gathered: enough for the ~200 characters a message keeps.
+    static let outputLimit = 4 * PollError.vendorTextLimit
 
     static func extract(_ page: [UInt8]) -> String {
         let bytes = page.prefix(readLimit)
@@ -36,7 +37,7 @@ enum HTMLText {
                 i += 1
             }
         }
-        return PollError.cleaned(String(decoding: out, as: UTF8.self), limit: outputLimit)
+        return PollError.cleaned(String(decoding: out, as: UTF8.self), limit: PollError.vendorTextLimit)
     }
 
     /// An entity at `i` (`&amp;`, `&#39;`, `&#x27;`...) as UTF-8 and the index after it.

@@ -52,8 +52,9 @@ extension VendorResponse {
         var parts: [String] = []
         if reason == .decode { parts.append("unexpected HTTP status \(status)") }
         if let note { parts.append(note) }
-        parts.append(errorText.map { PollError.cleaned($0, limit: PollError.vendorTextLimit) } ?? "no error text in the answer")
-        let message = PollError.cleaned("run \(RunID.label(runID)): " + parts.joined(separator: ": "), limit: PollError.messageLimit)
+        let text = errorText.map { PollError.cleaned($0, limit: PollError.vendorTextLimit) } ?? ""
+        parts.append(text.isEmpty ? "no error text in the answer" : text)
+        let message = PollError.bounded("run \(RunID.label(runID)): " + parts.joined(separator: ": "), limit: PollError.messageLimit)
         return PollError(reason, message, status: status, retryAfter: retryAfter ?? self.retryAfter(now: now))
     }
 
@@ -116,10 +117,9 @@ extension VendorResponse {
         }
     }
 
+    /// The head of a body that is neither HTML nor a known JSON shape, as it came (cleaned by the caller).
     private var plainText: String? {
-        let text = PollError.cleaned(String(decoding: body.prefix(4 * PollError.vendorTextLimit), as: UTF8.self),
-                                     limit: PollError.vendorTextLimit)
-        return text.isEmpty ? nil : text
+        String(decoding: body.prefix(4 * PollError.vendorTextLimit), as: UTF8.self)
     }
 
     /// Error text of a JSON error body in any of the vendors' shapes: RFC 7807 `title`/`detail`
