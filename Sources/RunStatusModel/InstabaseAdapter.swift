@@ -1,10 +1,53 @@
-/// Placeholder: replaced by the real adapter.
+/// Instabase AI Hub run status. Times are integer Unix nanoseconds beyond 2^53, read exactly;
+/// a 403 means the account ran out of consumption units, not a permission problem.
 public struct InstabaseAdapter: VendorAdapter {
     public init() {}
     public var vendor: Vendor { .instabase }
-    public func validate(runID: String) -> String? { nil }
-    public func statusRequest(runID: String) -> VendorRequest { VendorRequest(pathAndQuery: "/") }
+
+    public func validate(runID: String) -> String? {
+        RunID.segmentProblem(runID, vendorName: "Instabase")
+    }
+
+    public func statusRequest(runID: String) -> VendorRequest {
+        VendorRequest(pathAndQuery: "/api/v2/apps/runs/\(VendorRequest.percentEncoded(runID))", headers: VendorRequest.acceptJSON)
+    }
+
+    static let states: [String: RunState] = [
+        "PENDING": .queued,  // legacy
+        "RUNNING": .running,
+        "PAUSED": .paused,
+        "STOPPED_AT_CHECKPOINT": .paused,  // waiting for human review
+        "COMPLETE": .succeeded,
+        "FAILED": .failed,
+        "CANCELLED": .cancelled,
+    ]
+
     public func decodeStatus(_ response: VendorResponse, runID: String, context: DecodeContext) -> Result<RunObservation, PollError> {
-        .failure(PollError(.decode, "not implemented"))
+        guard response.isSuccess else {
+            let note = response.status == 403
+                ? "the account has run out of consumption units (Instabase answers 403 for that; it is not a permission problem)"
+                : nil
+            return .failure(response.failure(runID: runID, now: context.now, note: note))
+        }
+        do {
+            return .success(try decode(response, runID: runID))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private func decode(_ response: VendorResponse, runID: String) throws(PollError) -> RunObservation {
+        let root = try response.jsonObject(runID: runID)
+        let reader = FieldReader(runID: runID, status: response.status)
+        guard let status = try reader.string(reader.required(root["status"], "status"), "status") else {
+            throw reader.error("status", "is null")
+        }
+        let (state, mapped) = RunObservation.lookUp(status, in: Self.states)
+        // 0, like null, means "not yet".
+        let start = try reader.unixNanoseconds(root["start_timestamp"], "start_timestamp")
+        let finish = try reader.unixNanoseconds(root["finish_timestamp"], "finish_timestamp")
+        return .normalized(state: state, vendorState: status, mapped: mapped,
+                           start: start.map(Timestamp.seconds(fromUnixNanoseconds:)),
+                           end: finish.map(Timestamp.seconds(fromUnixNanoseconds:)))
     }
 }
