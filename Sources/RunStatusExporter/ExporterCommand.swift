@@ -62,12 +62,12 @@ public enum ExporterCommand {
 
         let server: HTTPServer
         do {
-            let address = try ListenAddress.parse(options.listenAddress)
-            var serverConfig = HTTPServerConfiguration(host: address.host, port: address.port)
+            var address = try ListenAddress(parsing: options.listenAddress)
+            var serverConfig = HTTPServerConfiguration(address: address)
             serverConfig.log = { message in logger.warn("listener", ["error": message]) }
             server = HTTPServer(configuration: serverConfig, handler: { routes.handle($0) })
-            let port = try server.start()
-            logger.info("listening", ["address": address.display(port: port), "telemetry_path": options.telemetryPath,
+            address.port = try server.start()
+            logger.info("listening", ["address": address.description, "telemetry_path": options.telemetryPath,
                                       "targets": String(config.targets.count),
                                       "runs": String(config.targets.reduce(0) { $0 + $1.runs.count })])
         } catch {

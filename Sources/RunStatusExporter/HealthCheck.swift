@@ -8,7 +8,7 @@ import HTTPServer
 /// For the Dockerfile's HEALTHCHECK, which has no curl in a slim image.
 enum HealthCheck {
     static func probe(listenAddress: String) -> Int32 {
-        guard let address = try? ListenAddress.parse(listenAddress) else {
+        guard let address = try? ListenAddress(parsing: listenAddress) else {
             FileHandle.standardError.write(Data("healthcheck: bad listen address \(listenAddress)\n".utf8))
             return 1
         }
@@ -17,6 +17,7 @@ enum HealthCheck {
         switch address.host {
         case "", "0.0.0.0": host = "127.0.0.1"
         case "::": host = "[::1]"
+        case "localhost": host = "127.0.0.1"
         default: host = address.host.contains(":") ? "[\(address.host)]" : address.host
         }
         guard let url = URL(string: "http://\(host):\(address.port)/-/healthy") else { return 1 }
