@@ -1,19 +1,136 @@
-/// Placeholder with the agreed API: replaced by the real listener.
-public struct HTTPServerConfiguration: Sendable {
-    public var host: String
-    public var port: UInt16
-    public init(host: String = "127.0.0.1", port: UInt16 = 0) {
-        self.host = host
-        self.port = port
-    }
-}
+import Glibc
+import Synchronization
 
+/// An embedded HTTP/1.1 server: one poll(2) event-loop thread for all sockets, a few worker threads for the
+/// handler. Limits and deadlines are in `HTTPServerConfiguration`; HEAD, `Date`, `Content-Length`,
+/// keep-alive and pipelining are handled here, so a handler only maps a request to a response
+/// (and may treat HEAD like GET: the body is not sent).
+///
+/// ```swift
+/// let server = HTTPServer(configuration: .init(address: try ListenAddress(parsing: ":9464"))) { request in
+///     .text(200, "ok")
+/// }
+/// let port = try server.start()
+/// ...
+/// server.stop()
+/// ```
 public final class HTTPServer: Sendable {
     public typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
-    public init(configuration: HTTPServerConfiguration, handler: @escaping Handler) {}
-    /// Binds, listens and starts serving on a thread of its own; returns the bound port.
-    public func start() throws -> UInt16 { 0 }
-    /// Stops accepting, finishes in-flight responses (bounded), closes everything.
-    public func stop() {}
-    public var port: UInt16 { 0 }
+
+    public let configuration: HTTPServerConfiguration
+    private let handler: Handler
+    private let lifecycle = Mutex(Lifecycle.idle)
+    private let boundPort = Atomic<UInt16>(0)
+    private let counterStore = CounterStore()
+    private let stopped = Latch()
+
+    private enum Lifecycle: Sendable {
+        case idle
+        case running(Runtime)
+        case stopping
+        case stopped
+    }
+
+    private struct Runtime: Sendable {
+        let loop: EventLoop
+        let thread: pthread_t
+        let pool: WorkerPool
+    }
+
+    public init(configuration: HTTPServerConfiguration, handler: @escaping Handler) {
+        self.configuration = configuration
+        self.handler = handler
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// Binds and listens before returning (so a port in use fails here, naming the address and the reason),
+    /// then serves on threads of its own. Returns the bound port (the chosen one when the port is 0).
+    /// May resolve a host name, which can block: call it at startup, not from a Swift task that must stay quick.
+    /// A server starts once.
+    @discardableResult
+    public func start() throws -> UInt16 {
+        try lifecycle.withLock { (state: inout Lifecycle) throws(HTTPServerError) -> UInt16 in
+            guard case .idle = state else {
+                throw HTTPServerError(message: "start \(configuration.address): server already started or stopped")
+            }
+            let listeners = try ListeningSocket.open(host: configuration.host, port: configuration.port,
+                                                     backlog: configuration.backlog)
+            var pool: WorkerPool?
+            do throws(HTTPServerError) {
+                let mailbox = try Mailbox()
+                let workers = try WorkerPool(threads: configuration.workerCount, name: "http-worker")
+                pool = workers
+                let loop = EventLoop(listeners: listeners, mailbox: mailbox, pool: workers, handler: handler,
+                                     configuration: configuration, counters: counterStore)
+                let thread = try OSThread.spawn(name: "http-loop", detached: false) { loop.run() }
+                state = .running(Runtime(loop: loop, thread: thread, pool: workers))
+            } catch {
+                listeners.forEach { Glibc.close($0.fd) }
+                _ = pool?.shutdown(waiting: .zero)
+                throw error
+            }
+            let port = listeners[0].address.port
+            boundPort.store(port, ordering: .releasing)
+            return port
+        }
+    }
+
+    /// Graceful: stops accepting, closes idle connections, lets responses in flight finish (at most
+    /// `shutdownGracePeriod`), closes everything and ends the threads. Returns when done, including when
+    /// another thread's `stop()` is doing it. Safe to call any number of times. Blocks: from a Swift task,
+    /// use `shutdown()`.
+    public func stop() {
+        let runtime: Runtime? = lifecycle.withLock { state in
+            switch state {
+            case .idle:
+                state = .stopped
+                stopped.open()
+                return nil
+            case .running(let runtime):
+                state = .stopping
+                return runtime
+            case .stopping, .stopped:
+                return nil
+            }
+        }
+        guard let runtime else {
+            stopped.wait()
+            return
+        }
+        runtime.loop.requestStop()
+        OSThread.join(runtime.thread)
+        // The loop has answered or dropped every request; a worker still busy runs a handler that outlived
+        // the grace period and cannot be interrupted: it is left to finish on its own.
+        let stuck = runtime.pool.shutdown(waiting: .milliseconds(200))
+        if stuck > 0 {
+            configuration.log?("stop: \(stuck) handler(s) still running after the grace period; abandoned")
+        }
+        lifecycle.withLock { $0 = .stopped }
+        stopped.open()
+    }
+
+    /// `stop()` on a thread of its own, so a Swift task awaiting it does not block the cooperative pool.
+    public func shutdown() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            do {
+                try OSThread.spawn(name: "http-stop", detached: true) { [self] in
+                    stop()
+                    continuation.resume()
+                }
+            } catch {
+                // No thread to spare: stopping here blocks this task, but still stops.
+                stop()
+                continuation.resume()
+            }
+        }
+    }
+
+    /// The bound port; 0 before `start()`.
+    public var port: UInt16 { boundPort.load(ordering: .acquiring) }
+
+    /// The listener's counters, for the owner's own metrics.
+    public var counters: HTTPServerCounters { counterStore.snapshot }
 }

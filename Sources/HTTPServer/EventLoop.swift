@@ -1,0 +1,434 @@
+import Glibc
+
+/// The listener's single I/O thread: poll(2) over the listening sockets, the mailbox pipe and every connection;
+/// non-blocking accept, recv and sendmsg; per-connection protocol in `HTTPConnectionState`.
+///
+/// Everything below "Loop thread only" is touched by the loop thread alone, after `init` hands the object over;
+/// that is why the class is `@unchecked Sendable`. Other threads use only `requestStop()` and the `let`s.
+final class EventLoop: @unchecked Sendable {
+    private final class Connection {
+        let fd: Int32
+        let id: UInt64
+        let remoteAddress: String
+        /// Refused on arrival (over the cap): not counted as open, lingers in a small separate budget.
+        let refused: Bool
+        var state: HTTPConnectionState
+
+        init(fd: Int32, id: UInt64, remoteAddress: String, refused: Bool, state: HTTPConnectionState) {
+            self.fd = fd
+            self.id = id
+            self.remoteAddress = remoteAddress
+            self.refused = refused
+            self.state = state
+        }
+    }
+
+    /// Refused connections allowed to linger (drain before close) at once; beyond it they are closed at once.
+    static let maxLingeringRefused = 64
+    /// Connections accepted per listener per wake-up, so a flood cannot starve the connections already open.
+    static let acceptBatch = 64
+    /// recv calls per connection per wake-up, for the same fairness.
+    static let readBatch = 4
+    static let readBufferSize = 64 * 1024
+    /// The same listener-level problem is logged at most this often.
+    static let logInterval: Duration = .seconds(10)
+
+    let listeners: [ListeningSocket]
+    let mailbox: Mailbox
+    private let pool: WorkerPool
+    private let handler: HTTPServer.Handler
+    private let configuration: HTTPServerConfiguration
+    private let settings: HTTPConnectionState.Settings
+    private let counters: CounterStore
+
+    // MARK: Loop thread only
+
+    private var connections: [Int32: Connection] = [:]
+    private var openCount = 0
+    private var lingeringRefused = 0
+    private var nextID: UInt64 = 1
+    private var stopping = false
+    private var stopDeadline: ContinuousClock.Instant?
+    private var acceptPausedUntil: ContinuousClock.Instant?
+    /// Spent when the process runs out of descriptors, to accept and close one waiting connection instead of
+    /// leaving it in the backlog (where poll would report it again and again).
+    private var reserveFD: Int32
+    private let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: EventLoop.readBufferSize,
+                                                                     alignment: 16)
+    private var dateSecond = -1
+    private var dateText = ""
+    private var lastLogged: [String: ContinuousClock.Instant] = [:]
+    private let clock = ContinuousClock()
+
+    init(listeners: [ListeningSocket], mailbox: Mailbox, pool: WorkerPool, handler: @escaping HTTPServer.Handler,
+         configuration: HTTPServerConfiguration, counters: CounterStore) {
+        self.listeners = listeners
+        self.mailbox = mailbox
+        self.pool = pool
+        self.handler = handler
+        self.configuration = configuration
+        self.settings = HTTPConnectionState.Settings(configuration)
+        self.counters = counters
+        reserveFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
+    }
+
+    deinit {
+        readBuffer.deallocate()
+    }
+
+    /// From any thread. Shutting the listening sockets down (close alone does not wake a poll or accept) makes
+    /// the kernel refuse new connections at once; the loop closes them when it sees the request.
+    func requestStop() {
+        for listener in listeners { shutdown(listener.fd, Int32(SHUT_RDWR)) }
+        mailbox.requestStop()
+    }
+
+    // MARK: - Loop
+
+    func run() {
+        var pollFDs: [pollfd] = []
+        var polled: [Connection] = []
+        while true {
+            var now = moment()
+            if !stopping && mailbox.stopRequested { beginStop(now: now) }
+            if stopping, connections.isEmpty || now.instant >= stopDeadline! { break }
+
+            pollFDs.removeAll(keepingCapacity: true)
+            polled.removeAll(keepingCapacity: true)
+            pollFDs.append(pollfd(fd: mailbox.readFD, events: Int16(POLLIN), revents: 0))
+            if let until = acceptPausedUntil, now.instant >= until { acceptPausedUntil = nil }
+            let accepting = !stopping && acceptPausedUntil == nil
+            if accepting {
+                for listener in listeners { pollFDs.append(pollfd(fd: listener.fd, events: Int16(POLLIN), revents: 0)) }
+            }
+            var wakeAt = stopDeadline ?? acceptPausedUntil
+            if let until = acceptPausedUntil { wakeAt = min(wakeAt ?? until, until) }
+            for connection in connections.values {
+                if let deadline = connection.state.deadline { wakeAt = min(wakeAt ?? deadline, deadline) }
+                var events: Int16 = 0
+                if connection.state.wantsInput { events |= Int16(POLLIN) }
+                if connection.state.wantsOutput { events |= Int16(POLLOUT) }
+                guard events != 0 else { continue }
+                pollFDs.append(pollfd(fd: connection.fd, events: events, revents: 0))
+                polled.append(connection)
+            }
+
+            let ready = poll(&pollFDs, nfds_t(pollFDs.count), Self.pollTimeout(until: wakeAt, now: now.instant))
+            if ready < 0 {
+                let code = errno
+                if code != EINTR {
+                    log("poll", "poll: \(HTTPServerError.errnoText(code))", now: now.instant)
+                    usleep(10_000)  // ENOMEM and the like: don't spin
+                }
+                continue
+            }
+            now = moment()
+
+            if pollFDs[0].revents != 0 { mailbox.drainWakeUps() }
+            for completion in mailbox.take() { deliver(completion, now: now) }
+
+            var index = 1
+            if accepting {
+                for listener in listeners {
+                    if pollFDs[index].revents != 0 { acceptConnections(on: listener, now: now) }
+                    index += 1
+                }
+            }
+            for connection in polled {
+                let revents = Int32(pollFDs[index].revents)
+                index += 1
+                // Closed meanwhile, and perhaps its number already reused by a new connection.
+                guard revents != 0, connections[connection.fd] === connection else { continue }
+                if connection.state.wantsInput, revents & Int32(POLLIN | POLLHUP | POLLERR) != 0 {
+                    receive(on: connection, now: now)
+                } else if connection.state.wantsOutput, revents & Int32(POLLOUT | POLLHUP | POLLERR) != 0 {
+                    // On an error the send fails and says why.
+                    perform(.send, on: connection, now: now)
+                } else if revents & Int32(POLLNVAL) != 0 {
+                    close(connection)
+                }
+            }
+
+            for connection in Array(connections.values) {
+                guard let deadline = connection.state.deadline, now.instant >= deadline,
+                      connections[connection.fd] === connection else { continue }
+                perform(connection.state.deadlinePassed(now: now), on: connection, now: now)
+            }
+        }
+        finish()
+    }
+
+    private func beginStop(now: HTTPConnectionState.Moment) {
+        stopping = true
+        stopDeadline = now.instant + configuration.shutdownGracePeriod
+        for listener in listeners { Glibc.close(listener.fd) }
+        for connection in Array(connections.values) {
+            perform(connection.state.beginStop(now: now), on: connection, now: now)
+        }
+    }
+
+    private func finish() {
+        for connection in Array(connections.values) { close(connection) }
+        if !stopping { for listener in listeners { Glibc.close(listener.fd) } }
+        if reserveFD >= 0 { Glibc.close(reserveFD) }
+        mailbox.close()
+    }
+
+    // MARK: - Accepting
+
+    private func acceptConnections(on listener: ListeningSocket, now: HTTPConnectionState.Moment) {
+        for _ in 0..<Self.acceptBatch {
+            var peer = SocketAddress()
+            let fd = peer.withMutableSockaddr { accept(listener.fd, $0, $1) }
+            if fd >= 0 {
+                adopt(fd, peer: peer, now: now)
+                continue
+            }
+            let code = errno
+            switch code {
+            case EAGAIN, EWOULDBLOCK:
+                return
+            case EINTR, ECONNABORTED, EPROTO, EPERM, ENETDOWN, ENOPROTOOPT, EHOSTDOWN, ENONET, EHOSTUNREACH,
+                 EOPNOTSUPP, ENETUNREACH, ETIMEDOUT:
+                // The connection died in the backlog, or a network error accept(2) says to treat as transient.
+                continue
+            case EMFILE, ENFILE:
+                let shed = shedWaitingConnections(on: listener)
+                counters.update { $0.rejectedNoFileDescriptors += max(shed, 1) }
+                pauseAccepting(now: now)
+                log("nofile", "accept on \(listener.address.description): \(HTTPServerError.errnoText(code)); "
+                        + "closed \(shed) waiting connection(s), pausing accept for \(configuration.acceptBackoff)",
+                    now: now.instant)
+                return
+            case ENOBUFS, ENOMEM:
+                pauseAccepting(now: now)
+                log("nomem", "accept on \(listener.address.description): \(HTTPServerError.errnoText(code)); "
+                        + "pausing accept for \(configuration.acceptBackoff)", now: now.instant)
+                return
+            default:
+                // EBADF/EINVAL: the socket was shut down by stop().
+                return
+            }
+        }
+    }
+
+    private func pauseAccepting(now: HTTPConnectionState.Moment) {
+        acceptPausedUntil = now.instant + configuration.acceptBackoff
+    }
+
+    /// Out of descriptors: frees the reserve to accept one waiting connection, tells it 503 and closes it, and
+    /// repeats while that works. Clients get an answer instead of hanging in the backlog.
+    private func shedWaitingConnections(on listener: ListeningSocket) -> Int {
+        var shed = 0
+        while reserveFD >= 0 && shed < Self.acceptBatch {
+            Glibc.close(reserveFD)
+            let fd = accept(listener.fd, nil, nil)
+            if fd >= 0 {
+                Self.sendAtOnce(Self.refusal, to: fd)
+                Glibc.close(fd)
+                shed += 1
+            }
+            reserveFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            if fd < 0 { break }
+        }
+        return shed
+    }
+
+    private static let refusal = Array(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 31\r\nConnection: close\r\n\r\nserver overloaded, retry later\n".utf8)
+
+    /// One best-effort non-blocking send, for connections about to be closed without lingering.
+    private static func sendAtOnce(_ bytes: [UInt8], to fd: Int32) {
+        _ = FileDescriptor.makeNonBlockingCloseOnExec(fd)
+        bytes.withUnsafeBytes { _ = Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    private func adopt(_ fd: Int32, peer: SocketAddress, now: HTTPConnectionState.Moment) {
+        let code = FileDescriptor.makeNonBlockingCloseOnExec(fd)
+        guard code == 0 else {
+            Glibc.close(fd)
+            log("fcntl", "fcntl on an accepted connection: \(HTTPServerError.errnoText(code))", now: now.instant)
+            return
+        }
+        // Responses go out in one sendmsg and are complete; waiting to coalesce only adds latency.
+        _ = FileDescriptor.setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
+        let id = nextID
+        nextID += 1
+        counters.update { $0.acceptedConnections += 1 }
+
+        if openCount >= configuration.maxConnections || stopping {
+            counters.update { $0.rejectedOverCapacity += 1 }
+            log("cap", "connection cap of \(configuration.maxConnections) reached: answering 503", now: now.instant)
+            guard lingeringRefused < Self.maxLingeringRefused else {
+                Self.sendAtOnce(Self.refusal, to: fd)
+                Glibc.close(fd)
+                return
+            }
+            let (state, _) = HTTPConnectionState.refusing(status: 503, message: "too many open connections, retry later",
+                                                          settings: settings, now: now)
+            let connection = Connection(fd: fd, id: id, remoteAddress: peer.host, refused: true, state: state)
+            connections[fd] = connection
+            lingeringRefused += 1
+            perform(.send, on: connection, now: now)
+            return
+        }
+
+        openCount += 1
+        counters.update { $0.openConnections = openCount }
+        let connection = Connection(fd: fd, id: id, remoteAddress: peer.host, refused: false,
+                                    state: HTTPConnectionState(settings: settings, now: now.instant))
+        connections[fd] = connection
+        // Clients usually send at once: reading now often saves a trip through poll.
+        receive(on: connection, now: now)
+    }
+
+    // MARK: - Connections
+
+    private func receive(on connection: Connection, now: HTTPConnectionState.Moment) {
+        var reads = 0
+        while connection.state.wantsInput && reads < Self.readBatch && connections[connection.fd] === connection {
+            let count = recv(connection.fd, readBuffer.baseAddress, readBuffer.count, 0)
+            if count > 0 {
+                reads += 1
+                let bytes = UnsafeRawBufferPointer(rebasing: readBuffer[0..<count])
+                perform(connection.state.received(bytes, now: now), on: connection, now: now)
+            } else if count == 0 {
+                perform(connection.state.inputEnded(now: now), on: connection, now: now)
+                return
+            } else {
+                switch errno {
+                case EAGAIN, EWOULDBLOCK: return
+                case EINTR: continue
+                default:
+                    // ECONNRESET and the like: the client is gone.
+                    close(connection)
+                    return
+                }
+            }
+        }
+    }
+
+    private func deliver(_ completion: Mailbox.Completion, now: HTTPConnectionState.Moment) {
+        guard let connection = connections[completion.fd], connection.id == completion.connectionID else { return }
+        perform(connection.state.responseReady(completion.response, now: now), on: connection, now: now)
+    }
+
+    private func perform(_ first: HTTPConnectionState.Action, on connection: Connection,
+                         now: HTTPConnectionState.Moment) {
+        var action = first
+        while true {
+            switch action {
+            case .none:
+                return
+            case .dispatch(var request):
+                request.remoteAddress = connection.remoteAddress
+                counters.update { $0.requests += 1 }
+                let job = request, fd = connection.fd, id = connection.id
+                let handler = self.handler, mailbox = self.mailbox
+                pool.submit {
+                    let response = handler(job)
+                    mailbox.post(Mailbox.Completion(fd: fd, connectionID: id, response: response))
+                }
+                return
+            case .sendError(let status):
+                counters.update { $0.errorResponses[status, default: 0] += 1 }
+                action = .send
+            case .send:
+                guard let next = send(on: connection, now: now) else { return }
+                action = next
+            case .shutdownOutput:
+                shutdown(connection.fd, Int32(SHUT_WR))
+                return
+            case .close:
+                close(connection)
+                return
+            }
+        }
+    }
+
+    /// One sendmsg of what remains of head and body (nil: wait for POLLOUT, or the connection was closed).
+    private func send(on connection: Connection, now: HTTPConnectionState.Moment) -> HTTPConnectionState.Action? {
+        guard let output = connection.state.output else { return HTTPConnectionState.Action.none }
+        while true {
+            let sent = output.head.withUnsafeBytes { head in
+                output.body.withUnsafeBytes { body in
+                    Self.sendmsg(connection.fd, head: head, body: body, skipping: output.sent)
+                }
+            }
+            if sent >= 0 { return connection.state.didSend(sent, now: now) }
+            let code = errno
+            switch code {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return nil
+            default:
+                // EPIPE, ECONNRESET: the client went away. MSG_NOSIGNAL keeps this an errno, not a SIGPIPE.
+                close(connection)
+                return nil
+            }
+        }
+    }
+
+    /// Gathers the unsent parts of head and body into one call: no copy, and no small-packet delay between them.
+    private static func sendmsg(_ fd: Int32, head: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer,
+                                skipping sent: Int) -> Int {
+        var parts: [iovec] = []
+        parts.reserveCapacity(2)
+        if sent < head.count, let base = head.baseAddress {
+            parts.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: base + sent), iov_len: head.count - sent))
+        }
+        let bodySent = max(0, sent - head.count)
+        if bodySent < body.count, let base = body.baseAddress {
+            parts.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: base + bodySent), iov_len: body.count - bodySent))
+        }
+        guard !parts.isEmpty else { return 0 }
+        return parts.withUnsafeMutableBufferPointer { vectors in
+            var message = msghdr()
+            message.msg_iov = vectors.baseAddress
+            message.msg_iovlen = vectors.count
+            return Glibc.sendmsg(fd, &message, Int32(MSG_NOSIGNAL))
+        }
+    }
+
+    private func close(_ connection: Connection) {
+        guard connections[connection.fd] === connection else { return }
+        connections[connection.fd] = nil
+        Glibc.close(connection.fd)
+        let aborted = connection.state.phase == .writing || connection.state.phase == .handling
+        if connection.refused {
+            lingeringRefused -= 1
+        } else {
+            openCount -= 1
+        }
+        counters.update {
+            $0.openConnections = openCount
+            if aborted && !connection.refused { $0.abortedResponses += 1 }
+        }
+    }
+
+    // MARK: - Time and logging
+
+    private func moment() -> HTTPConnectionState.Moment {
+        let second = Int(time(nil))
+        if second != dateSecond {
+            dateSecond = second
+            dateText = HTTPDate.format(secondsSinceEpoch: second)
+        }
+        return HTTPConnectionState.Moment(instant: clock.now, httpDate: dateText)
+    }
+
+    /// Milliseconds from now until `deadline`, rounded up so a deadline is never polled early; -1 for none.
+    static func pollTimeout(until deadline: ContinuousClock.Instant?, now: ContinuousClock.Instant) -> Int32 {
+        guard let deadline else { return -1 }
+        let (seconds, attoseconds) = (deadline - now).components
+        guard seconds >= 0, seconds > 0 || attoseconds > 0 else { return 0 }
+        let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+        return Int32(clamping: milliseconds)
+    }
+
+    private func log(_ key: String, _ message: String, now: ContinuousClock.Instant) {
+        guard let sink = configuration.log else { return }
+        if let last = lastLogged[key], now - last < Self.logInterval { return }
+        lastLogged[key] = now
+        sink(message)
+    }
+}

@@ -1,0 +1,63 @@
+/// Where to listen, the limits that protect the process from clients, and the threads that serve.
+/// Every limit has a production default; tests shorten the deadlines.
+public struct HTTPServerConfiguration: Sendable {
+    /// Empty for every interface (IPv6 and IPv4 on one socket where the system has IPv6, else IPv4);
+    /// an IPv4 or IPv6 literal (brackets optional); or a host name, resolved by `start()`, bound on each address.
+    public var host: String
+    /// 0 for a free port chosen by the system; `HTTPServer.start()` returns it.
+    public var port: UInt16
+
+    /// Request line, without its line ending → 414.
+    public var maxRequestLineBytes = 8 * 1024
+    /// Request line plus headers → 431.
+    public var maxHeadBytes = 16 * 1024
+    /// Header fields → 431.
+    public var maxHeaderCount = 100
+    /// Request body, only accepted with `Content-Length` → 413.
+    public var maxBodyBytes = 64 * 1024
+
+    /// From accepting a connection, or from the first byte of a later request, to the end of the head.
+    /// A client still sending then gets 408 and a closed socket: this, not a per-read timeout, stops slowloris.
+    public var headTimeout: Duration = .seconds(10)
+    /// From the end of the head to the end of the body → 408.
+    public var bodyTimeout: Duration = .seconds(10)
+    /// A kept-alive connection with no request for this long is closed.
+    public var idleTimeout: Duration = .seconds(60)
+    /// A response making no progress for this long (the client stopped reading) is abandoned.
+    public var writeTimeout: Duration = .seconds(30)
+    /// After the last response on a connection, how long its input is drained before closing, so unread
+    /// input does not turn the close into a reset that destroys the response on its way.
+    public var lingerTimeout: Duration = .seconds(2)
+    /// How long `stop()` lets responses in flight finish before closing every connection.
+    public var shutdownGracePeriod: Duration = .seconds(2)
+
+    /// Open connections; one more gets a quick 503 and is closed.
+    public var maxConnections = 512
+    /// Threads running the handler, so a slow handler never stalls the event loop or other clients.
+    public var workerCount = 4
+    /// `listen(2)` backlog (the kernel caps it at `net.core.somaxconn`).
+    public var backlog: Int32 = 511
+    /// When accepting fails for lack of file descriptors or memory, accepting pauses this long.
+    public var acceptBackoff: Duration = .milliseconds(100)
+
+    /// Listener-level problems (accept failures, file descriptor exhaustion, a handler outliving `stop()`),
+    /// called on the server's own threads. Never given request data, which may hold credentials.
+    public var log: (@Sendable (String) -> Void)?
+
+    public init(host: String = "127.0.0.1", port: UInt16 = 0) {
+        self.host = host
+        self.port = port
+    }
+
+    /// From a parsed `--web.listen-address`.
+    public init(address: ListenAddress) {
+        self.init(host: address.host, port: address.port)
+    }
+
+    public var address: ListenAddress { ListenAddress(host: host, port: port) }
+
+    var parserLimits: HTTPRequestParser.Limits {
+        HTTPRequestParser.Limits(maxRequestLineBytes: maxRequestLineBytes, maxHeadBytes: maxHeadBytes,
+                                 maxHeaderCount: maxHeaderCount, maxBodyBytes: maxBodyBytes)
+    }
+}

@@ -1,0 +1,19 @@
+/// What the listener has seen, for the owner's own metrics. Totals count from `start()`.
+public struct HTTPServerCounters: Sendable, Equatable {
+    /// Connections open now, refused ones excluded.
+    public var openConnections = 0
+    /// Connections accepted, refused ones included.
+    public var acceptedConnections = 0
+    /// Requests given to the handler.
+    public var requests = 0
+    /// Connections answered 503 and closed because `maxConnections` were open.
+    public var rejectedOverCapacity = 0
+    /// Connections dropped because the process or the system ran out of file descriptors.
+    public var rejectedNoFileDescriptors = 0
+    /// Responses the server made itself, by status: parse errors (400, 413, 414, 431, 501, 505) and 408.
+    public var errorResponses: [Int: Int] = [:]
+    /// Responses not delivered whole: the client went away, stopped reading, or `stop()` ran out of time.
+    public var abortedResponses = 0
+
+    public init() {}
+}
