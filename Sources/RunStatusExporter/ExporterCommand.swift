@@ -56,8 +56,9 @@ public enum ExporterCommand {
         let fetcher = URLSessionFetcher(maxConnectionsPerHost: config.maxConcurrency)
         let poller = Poller(store: store, fetcher: fetcher, logger: logger)
         let reloader = Reloader(path: options.configFile, store: store, poller: poller, logger: logger)
-        let routes = Routes(store: store, config: config, telemetryPath: options.telemetryPath,
-                            reload: options.configFile == nil ? nil : { reloader.reload() })
+        var reload: (@Sendable () -> Result<Void, ReloadError>)?
+        if options.configFile != nil { reload = { reloader.reload() } }
+        let routes = Routes(store: store, config: config, telemetryPath: options.telemetryPath, reload: reload)
         reloader.routes = routes
 
         let server: HTTPServer
