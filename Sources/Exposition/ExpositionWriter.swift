@@ -126,8 +126,8 @@ public struct ExpositionWriter: Sendable {
     static func appendValue(_ v: Double, to out: inout [UInt8]) {
         if v.isNaN { out.append(contentsOf: "NaN".utf8); return }
         if v.isInfinite { out.append(contentsOf: (v > 0 ? "+Inf" : "-Inf").utf8); return }
-        // Integers below 2^53 print exactly as digits; this is the common case (counts, states, seconds).
-        if v.magnitude < 9_007_199_254_740_992 {
+        // Integral values print exactly as digits; this is the common case (counts, states, seconds).
+        if v.magnitude < 9_223_372_036_854_774_784 {
             let i = Int64(v)
             if Double(i) == v {
                 appendInteger(i, to: &out)
