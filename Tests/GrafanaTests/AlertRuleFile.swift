@@ -1,5 +1,5 @@
-/// Just enough reading of the rules and their unit-test file (both written in a fixed layout) for the coverage
-/// checks above; promtool itself validates them as YAML.
+/// Just enough reading of the rules and their unit-test file (both written in a fixed layout) for
+/// AlertRuleFileTests; promtool itself validates them as YAML.
 enum AlertRuleFile {
     static func alertNames(in rules: String) -> [String] {
         alertBlocks(in: rules).map(\.name)
