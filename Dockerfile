@@ -1,0 +1,40 @@
+# syntax=docker/dockerfile:1
+# runstatus-exporter: built with the official Swift image, run on Debian slim as a non-root user.
+#   docker build -t runstatus-exporter .
+#   docker run --rm -p 7979:7979 runstatus-exporter --demo
+#   docker run --rm -p 7979:7979 -v "$PWD/config.json:/etc/runstatus-exporter/config.json:ro" runstatus-exporter
+# Build and run stages use the same Debian release, so the libcurl the binary was linked against is the one it finds.
+ARG SWIFT_VERSION=6.3.1
+ARG DEBIAN_RELEASE=bookworm
+
+FROM swift:${SWIFT_VERSION}-${DEBIAN_RELEASE} AS build
+WORKDIR /src
+# Manifest and sources only (.dockerignore keeps .build out). Tests/ too: SwiftPM wants the directory of every
+# target Package.swift declares, though only the executable is built.
+COPY Package.swift ./
+COPY Sources ./Sources
+COPY Tests ./Tests
+# --static-swift-stdlib links the Swift runtime and Foundation in, so the run stage needs no toolchain;
+# FoundationNetworking still links the system libcurl dynamically (libcurl4-openssl-dev is in the Swift image).
+RUN swift build -c release --static-swift-stdlib --product runstatus-exporter \
+ && install -D -m 0755 "$(swift build -c release --show-bin-path)/runstatus-exporter" /out/runstatus-exporter \
+ && strip /out/runstatus-exporter
+
+FROM debian:${DEBIAN_RELEASE}-slim
+# ca-certificates: the vendors' HTTPS APIs; tzdata: zone-less vendor times (RSA) read in a configured zone;
+# libcurl4 (and what it pulls in) and libstdc++6: the binary's dynamic libraries besides glibc.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates tzdata libcurl4 libstdc++6 \
+ && rm -rf /var/lib/apt/lists/*
+RUN useradd --system --user-group --uid 10001 --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin runstatus
+COPY --from=build /out/runstatus-exporter /usr/local/bin/runstatus-exporter
+USER 10001:10001
+EXPOSE 7979
+# Asks the local /-/healthy on the default :7979. Started with another --web.listen-address, override this with
+# `--health-cmd 'runstatus-exporter healthcheck --web.listen-address=:PORT'`.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+    CMD ["/usr/local/bin/runstatus-exporter", "healthcheck"]
+# Flags go after the image name (`docker run IMAGE --demo`); the default below expects a mounted config.
+ENTRYPOINT ["/usr/local/bin/runstatus-exporter"]
+CMD ["--config.file=/etc/runstatus-exporter/config.json"]

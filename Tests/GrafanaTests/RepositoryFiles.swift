@@ -1,0 +1,20 @@
+import Foundation
+
+/// The shipped files under grafana/, found from this source file so the tests run from any working directory.
+enum RepositoryFiles {
+    static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let grafana = root.appending(path: "grafana")
+    static let prometheusConfig = grafana.appending(path: "prometheus/prometheus.yml")
+    static let alertRules = grafana.appending(path: "prometheus/alerts.yml")
+    static let alertRuleTests = grafana.appending(path: "prometheus/alerts_test.yml")
+    static let alertmanagerConfig = grafana.appending(path: "alertmanager/alertmanager.yml")
+    static let dashboard = grafana.appending(path: "dashboards/runstatus.json")
+    static let datasourceProvisioning = grafana.appending(path: "provisioning/datasources/prometheus.yml")
+    static let dashboardProvisioning = grafana.appending(path: "provisioning/dashboards/runstatus.yml")
+    static let compose = grafana.appending(path: "docker-compose.yml")
+
+    static func text(_ file: URL) throws -> String {
+        try String(contentsOf: file, encoding: .utf8)
+    }
+}
