@@ -52,7 +52,7 @@ final class EventLoop: @unchecked Sendable {
     private var acceptPausedUntil: ContinuousClock.Instant?
     /// Spent when the process runs out of descriptors, to accept and close one waiting connection instead of
     /// leaving it in the backlog (where poll would report it again and again).
-    private var reserveFD: Int32
+    private var reserveFD: Int32 = -1
     private let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: EventLoop.readBufferSize,
                                                                      alignment: 16)
     private var dateSecond = -1
@@ -69,7 +69,6 @@ final class EventLoop: @unchecked Sendable {
         self.configuration = configuration
         self.settings = HTTPConnectionState.Settings(configuration)
         self.counters = counters
-        reserveFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
     }
 
     deinit {
@@ -86,6 +85,7 @@ final class EventLoop: @unchecked Sendable {
     // MARK: - Loop
 
     func run() {
+        reserveFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
         var pollFDs: [pollfd] = []
         var polled: [Connection] = []
         while true {
@@ -336,6 +336,11 @@ final class EventLoop: @unchecked Sendable {
             case .send:
                 guard let next = send(on: connection, now: now) else { return }
                 action = next
+            case .sendInterim(let bytes):
+                // Nothing else is queued on this connection, so the socket buffer takes it whole; should it not,
+                // the client sends its body after its own short wait anyway.
+                _ = bytes.withUnsafeBytes { Glibc.send(connection.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                return
             case .shutdownOutput:
                 shutdown(connection.fd, Int32(SHUT_WR))
                 return

@@ -30,6 +30,7 @@ import Testing
         case .dispatch(let request): "dispatch \(request.method) \(request.target)"
         case .send: "send"
         case .sendError(let status): "error \(status)"
+        case .sendInterim(let bytes): "interim \(String(decoding: bytes, as: UTF8.self))"
         case .shutdownOutput: "shutdown"
         case .close: "close"
         }
@@ -172,6 +173,23 @@ import Testing
         #expect(state.phase == .readingBody)
         #expect(state.deadline == at(1500).instant)
         #expect(show(state.deadlinePassed(now: at(1500))) == "error 408")
+    }
+
+    @Test func invitesAnExpectedBodyWith100Continue() {
+        var state = fresh()
+        let head = "PUT / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n"
+        #expect(show(state.received(Array(head.utf8), now: at(0))) == "interim HTTP/1.1 100 Continue\r\n\r\n")
+        #expect(state.phase == .readingBody)
+        #expect(show(state.received(Array("abc".utf8), now: at(1))) == "dispatch PUT /")
+        // Not when the body came with the head, nor for HTTP/1.0, nor for a body over the limit.
+        var eager = fresh()
+        #expect(show(eager.received(Array((head + "abc").utf8), now: at(0))) == "dispatch PUT /")
+        var http10 = fresh()
+        let head10 = "PUT / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n"
+        #expect(show(http10.received(Array(head10.utf8), now: at(0))) == "none")
+        var tooLarge = fresh()
+        let big = "PUT / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 70000\r\n\r\n"
+        #expect(show(tooLarge.received(Array(big.utf8), now: at(0))) == "error 413")
     }
 
     @Test func answersAParseErrorAndCloses() {

@@ -46,6 +46,16 @@ import Testing
         }
     }
 
+    @Test func invitesAnExpectedBody() async throws {
+        try await withServer(handler: Self.echo) { _, port in
+            let client = try await TestClient.connect(port: port)
+            try await client.send("POST /upload HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
+            #expect(try await client.response().status == 100)
+            try await client.send("data")
+            #expect(try await client.response().text == "POST /upload from 127.0.0.1 body=4")
+        }
+    }
+
     @Test func closesAsTheClientAsks() async throws {
         try await withServer(handler: { _ in .text(200, "ok") }) { _, port in
             let http10 = try await TestClient.connect(port: port)
