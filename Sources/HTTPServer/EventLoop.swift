@@ -185,14 +185,12 @@ final class EventLoop: @unchecked Sendable {
                 continue
             }
             let code = errno
-            switch code {
-            case EAGAIN, EWOULDBLOCK:
+            switch Self.acceptFailure(code) {
+            case .drained:
                 return
-            case EINTR, ECONNABORTED, EPROTO, EPERM, ENETDOWN, ENOPROTOOPT, EHOSTDOWN, ENONET, EHOSTUNREACH,
-                 EOPNOTSUPP, ENETUNREACH, ETIMEDOUT:
-                // The connection died in the backlog, or a network error accept(2) says to treat as transient.
+            case .transient:
                 continue
-            case EMFILE, ENFILE:
+            case .outOfDescriptors:
                 let shed = shedWaitingConnections(on: listener)
                 counters.update { $0.rejectedNoFileDescriptors += max(shed, 1) }
                 pauseAccepting(now: now)
@@ -200,15 +198,38 @@ final class EventLoop: @unchecked Sendable {
                         + "closed \(shed) waiting connection(s), pausing accept for \(configuration.acceptBackoff)",
                     now: now.instant)
                 return
-            case ENOBUFS, ENOMEM:
+            case .outOfMemory:
                 pauseAccepting(now: now)
                 log("nomem", "accept on \(listener.address.description): \(HTTPServerError.errnoText(code)); "
                         + "pausing accept for \(configuration.acceptBackoff)", now: now.instant)
                 return
-            default:
-                // EBADF/EINVAL: the socket was shut down by stop().
+            case .closed:
                 return
             }
+        }
+    }
+
+    enum AcceptFailure: Equatable {
+        /// Nothing more waiting.
+        case drained
+        /// This connection died in the backlog, or a network error accept(2) says to treat like EAGAIN: go on.
+        case transient
+        /// EMFILE/ENFILE: shed waiting connections and pause, or poll would report them again at once.
+        case outOfDescriptors
+        /// ENOBUFS/ENOMEM: pause.
+        case outOfMemory
+        /// EBADF/EINVAL and the rest: the socket was shut down by stop().
+        case closed
+    }
+
+    static func acceptFailure(_ code: Int32) -> AcceptFailure {
+        switch code {
+        case EAGAIN, EWOULDBLOCK: .drained
+        case EINTR, ECONNABORTED, EPROTO, EPERM, ENETDOWN, ENOPROTOOPT, EHOSTDOWN, ENONET, EHOSTUNREACH,
+             EOPNOTSUPP, ENETUNREACH, ETIMEDOUT: .transient
+        case EMFILE, ENFILE: .outOfDescriptors
+        case ENOBUFS, ENOMEM: .outOfMemory
+        default: .closed
         }
     }
 

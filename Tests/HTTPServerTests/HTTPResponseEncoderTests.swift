@@ -58,14 +58,4 @@ import Testing
         #expect(HTTPDate.format(secondsSinceEpoch: 0) == "Thu, 01 Jan 1970 00:00:00 GMT")
         #expect(HTTPDate.format(secondsSinceEpoch: 1_709_251_199) == "Thu, 29 Feb 2024 23:59:59 GMT")
     }
-
-    @Test func roundsPollTimeoutsUp() {
-        let now = ContinuousClock.now
-        #expect(EventLoop.pollTimeout(until: nil, now: now) == -1)
-        #expect(EventLoop.pollTimeout(until: now, now: now) == 0)
-        #expect(EventLoop.pollTimeout(until: now - .seconds(1), now: now) == 0)
-        #expect(EventLoop.pollTimeout(until: now + .microseconds(1), now: now) == 1)
-        #expect(EventLoop.pollTimeout(until: now + .milliseconds(1500), now: now) == 1500)
-        #expect(EventLoop.pollTimeout(until: now + .seconds(3_000_000), now: now) == Int32.max)
-    }
 }
