@@ -52,7 +52,7 @@ final class EventLoop: @unchecked Sendable {
     private var acceptPausedUntil: ContinuousClock.Instant?
     /// Spent when the process runs out of descriptors, to accept and close one waiting connection instead of
     /// leaving it in the backlog (where poll would report it again and again).
-    private var reserveFD: Int32
+    private var reserveFD: Int32 = -1
     private let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: EventLoop.readBufferSize,
                                                                      alignment: 16)
     private var dateSecond = -1
@@ -69,7 +69,6 @@ final class EventLoop: @unchecked Sendable {
         self.configuration = configuration
         self.settings = HTTPConnectionState.Settings(configuration)
         self.counters = counters
-        reserveFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
     }
 
     deinit {
@@ -86,6 +85,7 @@ final class EventLoop: @unchecked Sendable {
     // MARK: - Loop
 
     func run() {
+        reserveFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
         var pollFDs: [pollfd] = []
         var polled: [Connection] = []
         while true {
@@ -185,14 +185,12 @@ final class EventLoop: @unchecked Sendable {
                 continue
             }
             let code = errno
-            switch code {
-            case EAGAIN, EWOULDBLOCK:
+            switch Self.acceptFailure(code) {
+            case .drained:
                 return
-            case EINTR, ECONNABORTED, EPROTO, EPERM, ENETDOWN, ENOPROTOOPT, EHOSTDOWN, ENONET, EHOSTUNREACH,
-                 EOPNOTSUPP, ENETUNREACH, ETIMEDOUT:
-                // The connection died in the backlog, or a network error accept(2) says to treat as transient.
+            case .transient:
                 continue
-            case EMFILE, ENFILE:
+            case .outOfDescriptors:
                 let shed = shedWaitingConnections(on: listener)
                 counters.update { $0.rejectedNoFileDescriptors += max(shed, 1) }
                 pauseAccepting(now: now)
@@ -200,15 +198,38 @@ final class EventLoop: @unchecked Sendable {
                         + "closed \(shed) waiting connection(s), pausing accept for \(configuration.acceptBackoff)",
                     now: now.instant)
                 return
-            case ENOBUFS, ENOMEM:
+            case .outOfMemory:
                 pauseAccepting(now: now)
                 log("nomem", "accept on \(listener.address.description): \(HTTPServerError.errnoText(code)); "
                         + "pausing accept for \(configuration.acceptBackoff)", now: now.instant)
                 return
-            default:
-                // EBADF/EINVAL: the socket was shut down by stop().
+            case .closed:
                 return
             }
+        }
+    }
+
+    enum AcceptFailure: Equatable {
+        /// Nothing more waiting.
+        case drained
+        /// This connection died in the backlog, or a network error accept(2) says to treat like EAGAIN: go on.
+        case transient
+        /// EMFILE/ENFILE: shed waiting connections and pause, or poll would report them again at once.
+        case outOfDescriptors
+        /// ENOBUFS/ENOMEM: pause.
+        case outOfMemory
+        /// EBADF/EINVAL and the rest: the socket was shut down by stop().
+        case closed
+    }
+
+    static func acceptFailure(_ code: Int32) -> AcceptFailure {
+        switch code {
+        case EAGAIN, EWOULDBLOCK: .drained
+        case EINTR, ECONNABORTED, EPROTO, EPERM, ENETDOWN, ENOPROTOOPT, EHOSTDOWN, ENONET, EHOSTUNREACH,
+             EOPNOTSUPP, ENETUNREACH, ETIMEDOUT: .transient
+        case EMFILE, ENFILE: .outOfDescriptors
+        case ENOBUFS, ENOMEM: .outOfMemory
+        default: .closed
         }
     }
 
@@ -336,6 +357,11 @@ final class EventLoop: @unchecked Sendable {
             case .send:
                 guard let next = send(on: connection, now: now) else { return }
                 action = next
+            case .sendInterim(let bytes):
+                // Nothing else is queued on this connection, so the socket buffer takes it whole; should it not,
+                // the client sends its body after its own short wait anyway.
+                _ = bytes.withUnsafeBytes { Glibc.send(connection.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                return
             case .shutdownOutput:
                 shutdown(connection.fd, Int32(SHUT_WR))
                 return

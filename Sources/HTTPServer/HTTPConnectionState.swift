@@ -54,6 +54,8 @@ struct HTTPConnectionState {
         case send
         /// The server itself answers with this status (a parse error or a deadline); then as `send`.
         case sendError(status: Int)
+        /// Send these few bytes now, best effort, and keep reading: `100 Continue`, which fits any socket buffer.
+        case sendInterim([UInt8])
         /// Shut down the output (`shutdown(SHUT_WR)`) and keep reading until end of input.
         case shutdownOutput
         /// Close the socket now.
@@ -203,6 +205,8 @@ struct HTTPConnectionState {
             if phase != .readingBody {
                 phase = .readingBody
                 deadline = now.instant + settings.bodyTimeout
+                // The body is within the limits (else the parser had refused it): invite it.
+                if parser.awaitsContinue { return .sendInterim(Self.continueResponse) }
             }
         } else if parser.isMidRequest && phase == .idle {
             phase = .readingHead
@@ -210,6 +214,8 @@ struct HTTPConnectionState {
         }
         return .none
     }
+
+    static let continueResponse = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
     private mutating func respond(_ response: HTTPResponse, close: Bool, now: Moment) {
         if close { closeAfterResponse = true }

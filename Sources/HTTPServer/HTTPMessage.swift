@@ -2,9 +2,10 @@
 public struct HTTPRequest: Sendable {
     /// As sent, e.g. `GET`.
     public var method: String
-    /// The request target as sent, e.g. `/metrics?x=1`.
+    /// The request target, e.g. `/metrics?x=1`: as sent, except that an absolute-form target
+    /// (`http://host:9464/metrics?x=1`, which servers must accept) is reduced to its path and query.
     public var target: String
-    /// `HTTP/1.1` or `HTTP/1.0`.
+    /// `HTTP/1.1` or `HTTP/1.0` (HTTP/1.2 to 1.9 arrive as `HTTP/1.1`).
     public var version: String
     /// In arrival order; names as sent.
     public var headers: [(name: String, value: String)]
@@ -43,7 +44,8 @@ public struct HTTPRequest: Sendable {
 /// One response. The body is shared, not copied, when the same bytes go to many clients.
 public struct HTTPResponse: Sendable {
     public var status: Int
-    /// Content-Length, Date and Connection are added by the server; don't set them.
+    /// Content-Length, Date and Connection are added by the server; don't set them (they are dropped, as are
+    /// Transfer-Encoding and Keep-Alive). CR, LF and NUL in values become spaces.
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
 

@@ -62,6 +62,7 @@ public struct HTTPRequestParser: Sendable {
         var headStart = 0
         var contentLength: Int?
         var hasTransferEncoding = false
+        var expectsContinue = false
     }
 
     public init(limits: Limits = Limits()) {
@@ -111,6 +112,12 @@ public struct HTTPRequestParser: Sendable {
     public var isReadingBody: Bool {
         if case .body = phase { return true }
         return false
+    }
+
+    /// Whether the client waits for `100 Continue` before sending the body it announced (HTTP/1.1 only).
+    public var awaitsContinue: Bool {
+        guard case .body(let length) = phase else { return false }
+        return head.expectsContinue && head.version == "HTTP/1.1" && buffer.count - start < length
     }
 
     /// Bytes held that no returned request has consumed yet.
@@ -293,6 +300,8 @@ public struct HTTPRequestParser: Sendable {
             head.contentLength = length
         } else if nameText.caseInsensitiveEquals("Transfer-Encoding") {
             head.hasTransferEncoding = true
+        } else if nameText.caseInsensitiveEquals("Expect") {
+            head.expectsContinue = String(decoding: value, as: UTF8.self).caseInsensitiveEquals("100-continue")
         }
         head.headers.append((name: nameText, value: String(decoding: value, as: UTF8.self)))
     }

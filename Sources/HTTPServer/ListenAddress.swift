@@ -29,7 +29,10 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
             guard let colon = text.lastIndex(of: ":") else { throw fail("missing port") }
             hostPart = text[..<colon]
             portPart = text[text.index(after: colon)...]
-            if hostPart.contains(":") { throw fail("an IPv6 address needs brackets, e.g. \"[::1]:9464\"") }
+            if hostPart.contains(":") {
+                throw fail(Self.isIPv6(hostPart) ? "an IPv6 address needs brackets, e.g. \"[::1]:9464\""
+                                                 : "invalid host \"\(hostPart)\"")
+            }
             if let reason = Self.problem(withHost: hostPart) { throw fail(reason) }
         }
         guard !portPart.isEmpty else { throw fail("missing port") }

@@ -1,0 +1,390 @@
+import Dispatch
+import Glibc
+import Synchronization
+import Testing
+@testable import HTTPServer
+
+/// On real loopback sockets. Each test starts its own server on a free port and stops it.
+@Suite(.timeLimit(.minutes(1))) struct HTTPServerTests {
+    static let echo: HTTPServer.Handler = { request in
+        .text(200, "\(request.method) \(request.target) from \(request.remoteAddress) body=\(request.body.count)")
+    }
+
+    @Test func answersGetAndHeadOnOneKeptAliveConnection() async throws {
+        try await withServer(handler: { _ in .text(200, "hello") }) { server, port in
+            let client = try await TestClient.connect(port: port)
+            try await client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            let get = try await client.response()
+            #expect(get.status == 200)
+            #expect(get.text == "hello")
+            #expect(get.header("Content-Length") == "5")
+            #expect(get.header("Content-Type") == "text/plain; charset=utf-8")
+            #expect(get.header("Date")?.hasSuffix(" GMT") == true)
+            #expect(get.header("Connection") == nil)
+
+            try await client.send("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n")
+            let head = try await client.response(head: true)
+            #expect(head.status == 200)
+            #expect(head.header("Content-Length") == "5")
+            // Had the HEAD response carried a body, it would be read as the start of this response.
+            try await client.send("GET /again HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await client.response().text == "hello")
+
+            let counters = server.counters
+            #expect(counters.acceptedConnections == 1)
+            #expect(counters.requests == 3)
+            #expect(counters.openConnections == 1)
+        }
+    }
+
+    @Test func passesEveryMethodAndTheRemoteAddressToTheHandler() async throws {
+        try await withServer(handler: Self.echo) { _, port in
+            let client = try await TestClient.connect(port: port)
+            try await client.send("DELETE /x?y=1 HTTP/1.1\r\n\r\nPOST /p HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc")
+            #expect(try await client.response().text == "DELETE /x?y=1 from 127.0.0.1 body=0")
+            #expect(try await client.response().text == "POST /p from 127.0.0.1 body=3")
+        }
+    }
+
+    @Test func invitesAnExpectedBody() async throws {
+        try await withServer(handler: Self.echo) { _, port in
+            let client = try await TestClient.connect(port: port)
+            try await client.send("POST /upload HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
+            #expect(try await client.response().status == 100)
+            try await client.send("data")
+            #expect(try await client.response().text == "POST /upload from 127.0.0.1 body=4")
+        }
+    }
+
+    @Test func closesAsTheClientAsks() async throws {
+        try await withServer(handler: { _ in .text(200, "ok") }) { _, port in
+            let http10 = try await TestClient.connect(port: port)
+            try await http10.send("GET / HTTP/1.0\r\n\r\n")
+            #expect(try await http10.response().header("Connection") == "close")
+            #expect(try await http10.closedByPeer())
+
+            let close = try await TestClient.connect(port: port)
+            try await close.send("GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+            #expect(try await close.response().status == 200)
+            #expect(try await close.closedByPeer())
+
+            let http10KeepAlive = try await TestClient.connect(port: port)
+            try await http10KeepAlive.send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            #expect(try await http10KeepAlive.response().header("Connection") == "keep-alive")
+            try await http10KeepAlive.send("GET / HTTP/1.0\r\n\r\n")
+            #expect(try await http10KeepAlive.response().status == 200)
+            #expect(try await http10KeepAlive.closedByPeer())
+        }
+    }
+
+    @Test func answersPipelinedRequestsInOrder() async throws {
+        // The first request is the slowest: answered in arrival order all the same.
+        let handler: HTTPServer.Handler = { request in
+            if request.target == "/a" { usleep(100_000) }
+            return .text(200, String(request.target))
+        }
+        try await withServer(handler: handler) { server, port in
+            let client = try await TestClient.connect(port: port)
+            try await client.send("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\nHEAD /c HTTP/1.1\r\n\r\nGET /d HTTP/1.1\r\n\r\n")
+            #expect(try await client.response().text == "/a")
+            #expect(try await client.response().text == "/b")
+            #expect(try await client.response(head: true).header("Content-Length") == "2")
+            #expect(try await client.response().text == "/d")
+            #expect(server.counters.acceptedConnections == 1)
+        }
+    }
+
+    @Test func answersAHalfClosedClient() async throws {
+        try await withServer(handler: { _ in .text(200, "ok") }) { _, port in
+            let client = try await TestClient.connect(port: port)
+            try await client.send("GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n")
+            client.shutdownOutput()
+            #expect(try await client.response().status == 200)
+            #expect(try await client.response().status == 200)
+            #expect(try await client.closedByPeer())
+        }
+    }
+
+    @Test func refusesRequestsOverTheLimitsAndCloses() async throws {
+        let cases: [(String, Int)] = [
+            ("GET /" + String(repeating: "a", count: 300) + " HTTP/1.1\r\n\r\n", 414),
+            ("GET / HTTP/1.1\r\n" + String(repeating: "X-Long: 0123456789\r\n", count: 40) + "\r\n", 431),
+            ("GET / HTTP/1.1\r\n" + (0..<11).map { "H\($0): v\r\n" }.joined() + "\r\n", 431),
+            ("POST / HTTP/1.1\r\nContent-Length: 101\r\n\r\n" + String(repeating: "b", count: 101), 413),
+            ("POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 501),
+            ("POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n", 400),
+            ("GET / HTTP/2.0\r\n\r\n", 505),
+        ]
+        try await withServer({
+            $0.maxRequestLineBytes = 256
+            $0.maxHeadBytes = 512
+            $0.maxHeaderCount = 10
+            $0.maxBodyBytes = 100
+        }, handler: Self.echo) { server, port in
+            for (request, status) in cases {
+                let client = try await TestClient.connect(port: port)
+                try await client.send(request)
+                let response = try await client.response()
+                #expect(response.status == status, "\(request.prefix(40))")
+                #expect(response.header("Connection") == "close")
+                #expect(try await client.closedByPeer(), "\(status) then close")
+            }
+            #expect(server.counters.requests == 0)
+            #expect(server.counters.errorResponses == [414: 1, 431: 2, 413: 1, 400: 2, 501: 1, 505: 1])
+        }
+    }
+
+    /// A client sending a byte every 50 ms beats any per-read timeout; only a deadline for the whole head stops it.
+    @Test func givesASlowlorisClient408() async throws {
+        try await withServer({ $0.headTimeout = .milliseconds(300) }, handler: Self.echo) { server, port in
+            let client = try await TestClient.connect(port: port)
+            try await client.send("GET / HTTP/1.1\r\n")
+            var dripped = 0
+            while !(try await client.readable(within: 50)) && dripped < 100 {
+                try? await client.send("X")
+                dripped += 1
+            }
+            // The 408 came while the client was still dripping, long before it would have given up (5 s).
+            #expect(dripped > 2 && dripped < 100)
+            let response = try await client.response()
+            #expect(response.status == 408)
+            #expect(try await client.closedByPeer())
+            #expect(server.counters.errorResponses[408] == 1)
+        }
+    }
+
+    @Test func closesAnIdleConnectionSilently() async throws {
+        try await withServer({
+            $0.headTimeout = .milliseconds(200)
+            $0.idleTimeout = .milliseconds(200)
+        }, handler: Self.echo) { _, port in
+            let fresh = try await TestClient.connect(port: port)
+            #expect(try await fresh.closedByPeer())
+            let kept = try await TestClient.connect(port: port)
+            try await kept.send("GET / HTTP/1.1\r\n\r\n")
+            #expect(try await kept.response().status == 200)
+            #expect(try await kept.closedByPeer())
+        }
+    }
+
+    @Test func refusesAConnectionOverTheCapWith503() async throws {
+        let logs = Mutex<[String]>([])
+        try await withServer({
+            $0.maxConnections = 2
+            $0.log = { message in logs.withLock { $0.append(message) } }
+        }, handler: { _ in .text(200, "ok") }) { server, port in
+            let first = try await TestClient.connect(port: port), second = try await TestClient.connect(port: port)
+            for client in [first, second] {
+                try await client.send("GET / HTTP/1.1\r\n\r\n")
+                #expect(try await client.response().status == 200)
+            }
+            let third = try await TestClient.connect(port: port)
+            try await third.send("GET / HTTP/1.1\r\nAuthorization: Bearer s3cr3t\r\n\r\n")
+            #expect(try await third.response().status == 503)
+            #expect(try await third.closedByPeer())
+            #expect(server.counters.rejectedOverCapacity == 1)
+            #expect(server.counters.openConnections == 2)
+
+            // A freed slot serves again.
+            try await first.send("GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+            #expect(try await first.response().status == 200)
+            first.close()
+            #expect(await eventually { server.counters.openConnections == 1 })
+            let fourth = try await TestClient.connect(port: port)
+            try await fourth.send("GET / HTTP/1.1\r\n\r\n")
+            #expect(try await fourth.response().status == 200)
+        }
+        let logged = logs.withLock { $0 }
+        #expect(logged.contains { $0.contains("connection cap of 2") })
+        #expect(!logged.contains { $0.contains("s3cr3t") })
+    }
+
+    /// 8 MiB of a 251-byte pattern (a prime length, so a lost or repeated chunk shows), built by doubling
+    /// with memcpy: byte-wise code is slow in debug builds.
+    static let bigBody: [UInt8] = {
+        var bytes = [UInt8](repeating: 0, count: 8 << 20)
+        bytes.withUnsafeMutableBytes { raw in
+            for index in 0..<251 { raw[index] = UInt8(index) }
+            var filled = 251
+            while filled < raw.count {
+                let count = min(filled, raw.count - filled)
+                memcpy(raw.baseAddress! + filled, raw.baseAddress!, count)
+                filled += count
+            }
+        }
+        return bytes
+    }()
+
+    @Test func sendsAn8MBBodyIntactToSeveralClients() async throws {
+        let body = Self.bigBody
+        try await withServer(handler: { _ in HTTPResponse(status: 200, body: body) }) { _, port in
+            var clients: [TestClient] = []
+            for _ in 0..<3 { clients.append(try await TestClient.connect(port: port)) }
+            for client in clients { try await client.send("GET /big HTTP/1.1\r\n\r\n") }
+            for client in clients {
+                let response = try await client.response()
+                #expect(response.body.count == body.count)
+                #expect(response.body == body)
+            }
+        }
+    }
+
+    @Test func survivesAClientThatLeavesDuringAn8MBBody() async throws {
+        let body = Self.bigBody
+        try await withServer(handler: { request in
+            request.target == "/big" ? HTTPResponse(status: 200, body: body) : .text(200, "small")
+        }) { server, port in
+            for _ in 0..<3 {
+                // A small receive buffer, so the body cannot sit whole in kernel buffers and the server is
+                // still sending when the client leaves.
+                let client = try await TestClient.connect(port: port, receiveBuffer: 64 * 1024)
+                try await client.send("GET /big HTTP/1.1\r\n\r\n")
+                #expect(try await client.readable(within: 5000))
+                // Closing with unread data makes the kernel send a reset: the server's next send fails
+                // (EPIPE/ECONNRESET), which must close the connection, not kill the process with SIGPIPE.
+                client.close()
+            }
+            #expect(await eventually { server.counters.openConnections == 0 })
+            #expect(server.counters.abortedResponses == 3)
+            let client = try await TestClient.connect(port: port)
+            try await client.send("GET /small HTTP/1.1\r\n\r\n")
+            #expect(try await client.response().text == "small")
+        }
+    }
+
+    @Test func runsHandlersOffTheEventLoop() async throws {
+        // The slow handler waits until the client of another connection has its response: impossible if
+        // handlers ran on the event loop (the fast request would not even be read).
+        let fastAnswered = DispatchSemaphore(value: 0)
+        let handler: HTTPServer.Handler = { request in
+            guard request.target == "/slow" else { return .text(200, "fast") }
+            let result = fastAnswered.wait(timeout: .now() + 5)
+            return .text(200, result == .success ? "slow after fast" : "slow timed out")
+        }
+        try await withServer(handler: handler) { server, port in
+            let slow = try await TestClient.connect(port: port)
+            try await slow.send("GET /slow HTTP/1.1\r\n\r\n")
+            #expect(await eventually { server.counters.requests == 1 })
+            let fast = try await TestClient.connect(port: port)
+            try await fast.send("GET /fast HTTP/1.1\r\n\r\n")
+            #expect(try await fast.response().text == "fast")
+            fastAnswered.signal()
+            #expect(try await slow.response().text == "slow after fast")
+        }
+    }
+
+    @Test func stopsPromptlyWithClientsConnected() async throws {
+        let started = DispatchSemaphore(value: 0)
+        var configuration = HTTPServerConfiguration()
+        configuration.shutdownGracePeriod = .seconds(2)
+        let server = HTTPServer(configuration: configuration) { request in
+            if request.target == "/slow" {
+                started.signal()
+                usleep(150_000)
+            }
+            return .text(200, "done")
+        }
+        let port = try server.start()
+        let idle = try await TestClient.connect(port: port)
+        try await idle.send("GET / HTTP/1.1\r\n\r\n")
+        _ = try await idle.response()
+        let partial = try await TestClient.connect(port: port)
+        try await partial.send("GET / HTTP/1.1\r\nHost:")
+        let busy = try await TestClient.connect(port: port)
+        try await busy.send("GET /slow HTTP/1.1\r\n\r\n")
+        let handlerStarted = try await onThread { started.wait(timeout: .now() + 5) == .success }
+        try #require(handlerStarted)
+
+        async let stopped: Void = server.shutdown()
+        #expect(try await idle.closedByPeer())
+        #expect(try await partial.closedByPeer())
+        // The response in flight is finished, with Connection: close, before its connection closes.
+        let inFlight = try await busy.response()
+        #expect(inFlight.text == "done")
+        #expect(inFlight.header("Connection") == "close")
+        #expect(try await busy.closedByPeer())
+        busy.close()
+        await stopped
+
+        // Stopped means stopped: the port refuses, a second stop returns, a restart is refused.
+        await #expect(throws: TestFailure.self) { _ = try await TestClient.connect(port: port) }
+        server.stop()
+        #expect(throws: HTTPServerError.self) { try server.start() }
+    }
+
+    @Test func stopCutsOffAHandlerThatOutlivesTheGracePeriod() async throws {
+        let release = DispatchSemaphore(value: 0)
+        var configuration = HTTPServerConfiguration()
+        configuration.shutdownGracePeriod = .milliseconds(200)
+        let logs = Mutex<[String]>([])
+        configuration.log = { message in logs.withLock { $0.append(message) } }
+        let server = HTTPServer(configuration: configuration) { _ in
+            _ = release.wait(timeout: .now() + 5)
+            return .text(200, "late")
+        }
+        let port = try server.start()
+        let client = try await TestClient.connect(port: port)
+        try await client.send("GET / HTTP/1.1\r\n\r\n")
+        #expect(await eventually { server.counters.requests == 1 })
+        await server.shutdown()
+        #expect(try await client.closedByPeer())
+        release.signal()
+        #expect(server.counters.abortedResponses == 1)
+        #expect(logs.withLock { $0 }.contains { $0.contains("1 handler(s) still running") })
+    }
+
+    @Test func namesTheAddressWhenThePortIsTaken() async throws {
+        let first = HTTPServer(configuration: HTTPServerConfiguration(), handler: Self.echo)
+        let port = try first.start()
+        defer { first.stop() }
+        let second = HTTPServer(configuration: HTTPServerConfiguration(port: port), handler: Self.echo)
+        #expect(throws: HTTPServerError(message: "bind 127.0.0.1:\(port): Address already in use", errno: EADDRINUSE)) {
+            try second.start()
+        }
+        second.stop()
+    }
+
+    @Test func listensOnEveryInterfaceAndOnNames() async throws {
+        for address in [":0", "localhost:0", "0.0.0.0:0"] {
+            let server = HTTPServer(configuration: HTTPServerConfiguration(address: try ListenAddress(parsing: address)),
+                                    handler: Self.echo)
+            let port = try server.start()
+            #expect(port != 0)
+            let client = try await TestClient.connect(port: port, host: "127.0.0.1")
+            try await client.send("GET / HTTP/1.1\r\n\r\n")
+            #expect(try await client.response().status == 200, "\(address)")
+            await server.shutdown()
+        }
+        #expect(throws: HTTPServerError.self) {
+            try HTTPServer(configuration: HTTPServerConfiguration(host: "no-such-host.invalid", port: 0),
+                           handler: Self.echo).start()
+        }
+    }
+
+    @Test func listensOnIPv6WhenTheSystemHasIt() async throws {
+        let probe = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
+        defer { if probe >= 0 { close(probe) } }
+        var loopback = SocketAddress()
+        loopback.storage.ss_family = sa_family_t(AF_INET6)
+        withUnsafeMutableBytes(of: &loopback.storage) { raw in
+            var sin6 = sockaddr_in6()
+            sin6.sin6_family = sa_family_t(AF_INET6)
+            sin6.sin6_addr = in6addr_loopback
+            raw.storeBytes(of: sin6, as: sockaddr_in6.self)
+        }
+        loopback.length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+        let hasIPv6 = probe >= 0 && loopback.withSockaddr { bind(probe, $0, $1) } == 0
+        guard hasIPv6 else { return }  // No IPv6 here: the dual-stack fallback is what runs instead.
+
+        for address in ["[::1]:0", ":0"] {
+            let server = HTTPServer(configuration: HTTPServerConfiguration(address: try ListenAddress(parsing: address)),
+                                    handler: Self.echo)
+            let port = try server.start()
+            let client = try await TestClient.connect(port: port, host: "::1")
+            try await client.send("GET / HTTP/1.1\r\n\r\n")
+            #expect(try await client.response().text == "GET / from ::1 body=0", "\(address)")
+            await server.shutdown()
+        }
+    }
+}

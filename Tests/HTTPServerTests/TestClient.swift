@@ -1,0 +1,200 @@
+import Foundation
+import Glibc
+@testable import HTTPServer
+
+/// Runs blocking client code on a thread of its own, so tests never block Swift's cooperative pool.
+func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A response as a client sees it.
+struct TestResponse: Sendable {
+    var status: Int
+    var headers: [(name: String, value: String)]
+    var body: [UInt8]
+    var text: String { String(decoding: body, as: UTF8.self) }
+
+    func header(_ name: String) -> String? {
+        headers.first { $0.name.caseInsensitiveEquals(name) }?.value
+    }
+}
+
+/// A loopback client with a timeout on every call, so a broken server fails a test instead of hanging it.
+/// Its calls block, so each runs on a thread of its own (`onThread`) and the test awaits it: expectations
+/// stay in the test's own context, and the cooperative pool is never blocked.
+final class TestClient: @unchecked Sendable {  // used by one thread at a time: the test awaits each call
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private var isClosed = false
+
+    /// `receiveBuffer` shrinks SO_RCVBUF, so a large response cannot sit whole in kernel buffers.
+    static func connect(port: UInt16, host: String = "127.0.0.1", receiveBuffer: Int32? = nil) async throws -> TestClient {
+        try await onThread { try TestClient(port: port, host: host, receiveBuffer: receiveBuffer) }
+    }
+
+    private init(port: UInt16, host: String, receiveBuffer: Int32?) throws {
+        let ipv6 = host.contains(":")
+        fd = socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestFailure("socket: \(errno)") }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        var status: Int32
+        if ipv6 {
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            address.sin6_port = port.bigEndian
+            inet_pton(AF_INET6, host, &address.sin6_addr)
+            status = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
+            }
+        } else {
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            inet_pton(AF_INET, host, &address.sin_addr)
+            status = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+        guard status == 0 else {
+            let code = errno
+            Glibc.close(fd)
+            throw TestFailure("connect \(host):\(port): \(String(cString: strerror(code)))")
+        }
+    }
+
+    deinit { if !isClosed { Glibc.close(fd) } }
+
+    func send(_ text: String) async throws { try await send(Array(text.utf8)) }
+
+    func send(_ bytes: [UInt8]) async throws {
+        try await onThread { try self.sendNow(bytes) }
+    }
+
+    /// One response; `head` when it answers a HEAD request (no body follows).
+    func response(head: Bool = false) async throws -> TestResponse {
+        try await onThread { try self.readResponse(head: head) }
+    }
+
+    /// True when the server closes the connection (end of input or reset) with nothing more sent.
+    func closedByPeer() async throws -> Bool {
+        try await onThread { try self.buffer.isEmpty && !self.fill() && self.buffer.isEmpty }
+    }
+
+    /// Whether a response byte arrives within `milliseconds`.
+    func readable(within milliseconds: Int32) async throws -> Bool {
+        try await onThread {
+            if !self.buffer.isEmpty { return true }
+            var descriptor = pollfd(fd: self.fd, events: Int16(POLLIN), revents: 0)
+            return poll(&descriptor, 1, milliseconds) > 0
+        }
+    }
+
+    func shutdownOutput() { shutdown(fd, Int32(SHUT_WR)) }
+
+    /// Closes now; with input unread, the kernel answers the server with a reset.
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        Glibc.close(fd)
+    }
+
+    private func sendNow(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let count = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard count > 0 else { throw TestFailure("send: \(String(cString: strerror(errno)))") }
+            offset += count
+        }
+    }
+
+    /// More bytes into the buffer; false at end of input.
+    private func fill() throws -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 256 * 1024)
+        let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if count < 0 {
+            let code = errno
+            if code == ECONNRESET { return false }
+            throw TestFailure("recv: \(String(cString: strerror(code)))")
+        }
+        buffer.append(contentsOf: chunk[0..<count])
+        return count > 0
+    }
+
+    private func readResponse(head: Bool) throws -> TestResponse {
+        var end: Int?
+        while true {
+            if let found = Self.find([13, 10, 13, 10], in: buffer) { end = found; break }
+            guard try fill() else { throw TestFailure("connection closed before a response head (\(buffer.count) bytes)") }
+        }
+        let headText = String(decoding: buffer[0..<end!], as: UTF8.self)
+        buffer.removeFirst(end! + 4)
+        var lines = headText.components(separatedBy: "\r\n")
+        let statusLine = lines.removeFirst().split(separator: " ", maxSplits: 2)
+        guard statusLine.count >= 2, statusLine[0] == "HTTP/1.1", let status = Int(statusLine[1]) else {
+            throw TestFailure("bad status line in \(headText)")
+        }
+        let headers = lines.map { line -> (name: String, value: String) in
+            let parts = line.split(separator: ":", maxSplits: 1)
+            return (String(parts[0]), parts.count > 1 ? String(parts[1].drop(while: { $0 == " " })) : "")
+        }
+        var response = TestResponse(status: status, headers: headers, body: [])
+        let length = head ? 0 : Int(response.header("Content-Length") ?? "0") ?? 0
+        while buffer.count < length {
+            guard try fill() else { throw TestFailure("connection closed inside a body (\(buffer.count)/\(length))") }
+        }
+        response.body = Array(buffer[0..<length])
+        buffer.removeFirst(length)
+        return response
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for index in 0...(haystack.count - needle.count) where haystack[index] == needle[0] {
+            if Array(haystack[index..<(index + needle.count)]) == needle { return index }
+        }
+        return nil
+    }
+}
+
+/// Starts a server on a free loopback port, runs `body`, and always stops the server.
+func withServer(_ configure: (inout HTTPServerConfiguration) -> Void = { _ in },
+                handler: @escaping HTTPServer.Handler,
+                _ body: (HTTPServer, UInt16) async throws -> Void) async throws {
+    var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
+    configuration.shutdownGracePeriod = .milliseconds(500)
+    configure(&configuration)
+    let server = HTTPServer(configuration: configuration, handler: handler)
+    let port = try server.start()
+    do {
+        try await body(server, port)
+    } catch {
+        await server.shutdown()
+        throw error
+    }
+    await server.shutdown()
+}
+
+/// Waits (at most 5 s) until `condition` holds; for counters the event loop updates on its own thread.
+func eventually(_ condition: () -> Bool) async -> Bool {
+    for _ in 0..<500 {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
+}
