@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+@testable import RunStatusExporter
+
+@Suite struct CommandLineTests {
+    @Test func defaultsAndForms() throws {
+        let o = try CommandLineOptions.parse(["--config.file=/etc/c.json"])
+        #expect(o.configFile == "/etc/c.json" && o.listenAddress == ":7979" && o.telemetryPath == "/metrics")
+        let p = try CommandLineOptions.parse(["--config.file", "c.json", "--web.listen-address", "127.0.0.1:1",
+                                              "--log.level=debug", "--log.format=json", "--web.telemetry-path=/m"])
+        #expect(p.listenAddress == "127.0.0.1:1" && p.logLevel == .debug && p.logFormat == .json && p.telemetryPath == "/m")
+        #expect(try CommandLineOptions.parse(["--demo"]).demo)
+        #expect(try CommandLineOptions.parse(["healthcheck"]).healthcheck)
+    }
+
+    @Test(arguments: [
+        ([], "--config.file is required"),
+        (["--nope"], "unknown flag --nope"),
+        (["--demo", "--log.level=loud"], "--log.level must be"),
+        (["--demo", "--web.telemetry-path=metrics"], "--web.telemetry-path must start with /"),
+        (["--config.file"], "--config.file needs a value"),
+        (["--demo", "extra"], "unexpected argument"),
+    ])
+    func usageErrors(args: [String], message: String) {
+        #expect { try CommandLineOptions.parse(args) } throws: { ($0 as? UsageError)?.message.hasPrefix(message) == true }
+    }
+
+    @Test func invalidConfigExitsWithStatus2AndCheckExitsWith0() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("runstatus-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bad = dir.appendingPathComponent("bad.json")
+        try #"{"targets":[{"name":"a","vendor":"oracle","url":"http://x","runs":[]}]}"#.write(to: bad, atomically: true, encoding: .utf8)
+        #expect(await ExporterCommand.run(["--config.file=\(bad.path)"]) == 2)
+        #expect(await ExporterCommand.run(["--config.file=\(bad.path)", "--config.check"]) == 2)
+        let good = dir.appendingPathComponent("good.json")
+        try #"{"targets":[{"name":"a","vendor":"wes","url":"http://x/ga4gh/wes/v1","runs":["r1"]}]}"#.write(to: good, atomically: true, encoding: .utf8)
+        #expect(await ExporterCommand.run(["--config.file=\(good.path)", "--config.check"]) == 0)
+        #expect(await ExporterCommand.run(["--version"]) == 0)
+    }
+
+    @Test func configCheckSummaryNamesEveryTargetWithoutSecrets() throws {
+        let config = try ConfigLoader(environment: { _ in "x" }, fileReadable: { _ in true })
+            .parse(Array(ConfigLoaderTests.example.utf8), file: "c.json")
+        let text = ConfigCheck.summary(config, file: "c.json")
+        #expect(text.hasPrefix("c.json: valid, 5 target(s), 6 run(s)\n"))
+        for name in ["rsa-prod", "seq", "ib", "cavatica", "nexio"] { #expect(text.contains("  \(name): ")) }
+        #expect(!text.contains("nx_test_example"))
+    }
+}
