@@ -194,13 +194,33 @@ public struct StoreState: Sendable {
             targets[ti].expired.formIntersection(listedIDs)
             targets[ti].refused.formIntersection(listedIDs)
         }
+        var fresh: [ListedRun] = []
         var seen = Set<String>()
+        // Runs already known: listed again, with what the list says of them.
         for item in listed where seen.insert(item.runID).inserted {
-            if let ri = targets[ti].runIndex[item.runID], !removals[ti].contains(item.runID) {
-                targets[ti].runs[ri].listed = true
-                if let obs = item.observation { targets[ti].recordListed(ri, obs, now: now) }
-                continue
+            guard let ri = targets[ti].runIndex[item.runID] else { fresh.append(item); continue }
+            targets[ti].runs[ri].listed = true
+            if let obs = item.observation { targets[ti].recordListed(ri, obs, now: now) }
+        }
+        // Runs that left the window or aged out make room before new ones are weighed against the cap.
+        for run in targets[ti].runs where run.listed {
+            if complete, !listedIDs.contains(run.runID) {
+                // A configured run stays, merely no longer listed.
+                if run.configured {
+                    targets[ti].runs[targets[ti].runIndex[run.runID]!].listed = false
+                } else {
+                    removals[ti].insert(run.runID)
+                    used -= perRun
+                    outcome.removed += 1
+                }
+            } else if !run.configured, let finishedAt = run.finishedAt, now - finishedAt > discovery.maxAge {
+                removals[ti].insert(run.runID)
+                targets[ti].expired.insert(run.runID)
+                used -= perRun
+                outcome.removed += 1
             }
+        }
+        for item in fresh {
             if targets[ti].expired.contains(item.runID) { continue }
             let finishedAt = item.observation.flatMap { $0.state.isTerminal ? ($0.endTime ?? now) : nil }
             if let finishedAt, now - finishedAt > discovery.maxAge {
@@ -219,7 +239,7 @@ public struct StoreState: Sendable {
                 }
                 removals[victim.target].insert(victim.runID)
                 targets[victim.target].seriesDropped += UInt64(SeriesBudget.perRun)
-                targets[victim.target].expired.insert(victim.runID)
+                if targets[victim.target].discovery != nil { targets[victim.target].expired.insert(victim.runID) }
                 used -= SeriesBudget.perRun
                 if victim.target == ti { outcome.removed += 1 }
             }
@@ -228,23 +248,6 @@ public struct StoreState: Sendable {
             used += perRun
             outcome.added += 1
             if let obs = item.observation { targets[ti].recordListed(ri, obs, now: now) }
-        }
-        for run in targets[ti].runs where run.listed && !removals[ti].contains(run.runID) {
-            if complete, !listedIDs.contains(run.runID) {
-                // Left the window. A configured run stays, merely no longer listed.
-                if run.configured {
-                    targets[ti].runs[targets[ti].runIndex[run.runID]!].listed = false
-                } else {
-                    removals[ti].insert(run.runID)
-                    outcome.removed += 1
-                }
-                continue
-            }
-            if !run.configured, let finishedAt = run.finishedAt, now - finishedAt > discovery.maxAge {
-                removals[ti].insert(run.runID)
-                targets[ti].expired.insert(run.runID)
-                outcome.removed += 1
-            }
         }
         for (i, ids) in removals.enumerated() where !ids.isEmpty { targets[i].remove(ids) }
         return outcome
