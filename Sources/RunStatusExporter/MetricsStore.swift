@@ -57,8 +57,10 @@ public final class MetricsStore: Sendable {
             var fresh: [DuePoll] = []
             var active: [(Double, DuePoll)] = [], terminal: [(Double, DuePoll)] = []
             for run in s.targets[ti].runs {
-                let due = DuePoll(runID: run.runID, needsDetails: run.needsDetails, previous: run.observation)
-                guard let last = run.lastAttempt else { fresh.append(due); continue }
+                let due = DuePoll(runID: run.runID, needsDetails: run.needsDetails, previous: run.observation,
+                                  detailsOnly: run.listedStateUnconfirmed)
+                // A state the list reported that the poll has yet to confirm (with times) is as urgent as a new run.
+                guard let last = run.lastAttempt, !run.listedStateUnconfirmed else { fresh.append(due); continue }
                 if let obs = run.observation, obs.state.isTerminal {
                     if now - last >= terminalInterval - slack { terminal.append((last, due)) }
                 } else if now - last >= pollInterval - slack {
@@ -151,6 +153,8 @@ struct DuePoll: Sendable {
     var runID: String
     var needsDetails: Bool
     var previous: RunObservation?
+    /// The list already gave the state (WES): the details call alone, which has the state and the times, will do.
+    var detailsOnly = false
 }
 
 /// What applying a listing changed, for the log.
@@ -423,7 +427,10 @@ struct TargetEntry: Sendable {
     mutating func recordListed(_ ri: Int, _ obs: RunObservation, now: Double) {
         if obs.timesUnknown {
             guard let previous = runs[ri].observation, previous.state == obs.state, previous.vendorState == obs.vendorState,
-                  !runs[ri].needsDetails else { return }
+                  !runs[ri].needsDetails else {
+                runs[ri].listedStateUnconfirmed = true
+                return
+            }
         }
         runs[ri].lastAttempt = now
         recordObservation(ri, obs, now: now)
@@ -473,6 +480,7 @@ struct TargetEntry: Sendable {
         }
         runs[ri].observation = obs
         runs[ri].needsDetails = false
+        runs[ri].listedStateUnconfirmed = false
     }
 }
 
@@ -488,6 +496,8 @@ struct RunEntry: Sendable {
     var finishedCounted = false
     /// True until a details call (WES) has given this run its times for its current state.
     var needsDetails = false
+    /// A list reported a new state without times (WES) that no poll has confirmed yet.
+    var listedStateUnconfirmed = false
     /// Named in the config (kept whatever discovery finds); found by the target's last listing.
     var configured = false
     var listed = false

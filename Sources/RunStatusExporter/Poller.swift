@@ -291,8 +291,11 @@ public final class Poller: Sendable {
         let adapter = ctx.target.vendor.adapter
         let target = ctx.target
         var result = PollResult(runID: poll.runID)
-        guard let status = await request(adapter.statusRequest(runID: poll.runID), ctx, decode: { response, decodeContext in
-            adapter.decodeStatus(response, runID: poll.runID, context: decodeContext)
+        // When the list already said the state, the details call alone (state and times) spares the status call.
+        let detailsOnly = poll.detailsOnly ? adapter.detailsRequest(runID: poll.runID) : nil
+        guard let status = await request(detailsOnly ?? adapter.statusRequest(runID: poll.runID), ctx, decode: { response, decodeContext in
+            detailsOnly != nil ? adapter.decodeDetails(response, runID: poll.runID, context: decodeContext)
+                               : adapter.decodeStatus(response, runID: poll.runID, context: decodeContext)
         }) else { return nil }
         let statusOutcome = status.outcome
         let statusLatency = status.latency

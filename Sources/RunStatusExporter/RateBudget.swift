@@ -69,11 +69,12 @@ final class RateBudget: Sendable {
             let delay = state.withLock { s -> Double? in
                 let now = clock()
                 let at = earliest(s, now)
-                if at > deadline { return nil }
                 if now >= at {
                     take(&s, now)
                     return 0
                 }
+                // Only waiting is bounded: a request the budget allows at once goes even in a late cycle.
+                if at > deadline { return nil }
                 return at - now
             }
             guard let delay else { return .refused }

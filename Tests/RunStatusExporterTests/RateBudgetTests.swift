@@ -100,3 +100,20 @@ import Testing
         #expect(abs(time.now - first - 0.5) < 1e-9)
     }
 }
+
+extension RateBudgetTests {
+    /// A slow cycle past its deadline still makes the requests the budget allows at once: only waiting is bounded.
+    @Test func aLateCycleStillMakesRequestsThatNeedNoWait() async {
+        let time = FakeTime()
+        let budget = RateBudget(limit: nil, clock: time.clock, sleep: time.sleep)
+        let deadline = time.now + 0.2
+        _ = await Self.run(budget, time, count: 1)
+        time.advance(0.5)
+        let (starts, _) = await Self.run(budget, time, count: 3, deadline: deadline)
+        #expect(starts.count == 3)
+        let limited = RateBudget(limit: RateLimit(requests: 1, per: 1), clock: time.clock, sleep: time.sleep)
+        let late = time.now - 0.1
+        #expect(await limited.claim(deadline: late) == .granted(waited: false))
+        #expect(await limited.claim(deadline: late) == .refused)
+    }
+}
