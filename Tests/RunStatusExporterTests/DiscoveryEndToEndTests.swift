@@ -264,3 +264,45 @@ import VendorSimulator
         #expect(seen.values.allSatisfy { $0 == 1 }, "runs seen twice: \(seen.filter { $0.value > 1 }.keys.sorted())")
     }
 }
+
+/// The new families pass `promtool check metrics` with no lint finding.
+@Suite struct DiscoveryPromtoolTests {
+    @Test(.enabled(if: PromtoolTests.promtool != nil, "promtool not installed (apt-get install prometheus); .ci/run installs it"))
+    func discoveryFamiliesPassPromtoolLint() async throws {
+        let t0 = DiscoveryEndToEndTests.t0
+        let scenario = SimulatorScenario(start: t0, runs: (0..<6).map { i in
+            DiscoveryEndToEndTests.wes("r\(i)", -Double(10 * (i + 1)), [(0, "RUNNING"), (5, "COMPLETE")])
+        })
+        let cap = SeriesBudget.perTarget(discovery: true) * 2 + 3 * SeriesBudget.perRun
+        try await DiscoveryEndToEndTests.withExporter(scenario, clockAt: t0) { base in
+            ExporterConfig(maxSeries: cap, targets: [
+                DiscoveryEndToEndTests.target("cav", .wes, base + "/ga4gh/wes/v1", discover: DiscoveryConfig(pageSize: 2),
+                                              rateLimit: RateLimit(requests: 1000, per: 1)),
+                DiscoveryEndToEndTests.target("quiet", .wes, base + "/ga4gh/wes/v1", discover: DiscoveryConfig(), poll: 0.2),
+            ].enumerated().map { i, t in
+                var t = t
+                t.perRunMetrics = i == 0
+                return t
+            })
+        } _: { r in
+            let body = String(decoding: Routes(store: r.store, config: ExporterConfig(targets: []), now: r.clock!.closure)
+                .render(format: .text).body, as: UTF8.self)
+            #expect(body.contains("runstatus_discovered_runs{") && body.contains("runstatus_series_dropped_total{")
+                && body.contains("runstatus_rate_limit_waits_total{"))
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: PromtoolTests.promtool!)
+            process.arguments = ["check", "metrics"]
+            let input = Pipe(), output = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            input.fileHandleForWriting.write(Data(body.utf8))
+            try input.fileHandleForWriting.close()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "promtool check metrics failed:\n\(text)")
+            #expect(text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool lint findings:\n\(text)")
+        }
+    }
+}
