@@ -238,8 +238,12 @@ public final class Poller: Sendable {
         var found: [ListedRun] = []
         var complete = false
         var pages = 0
+        // WES lists newest first: the window is the first max_runs. Instabase lists oldest first: read on (up to ten
+        // windows' worth) and keep the newest. Sequentum: one newest-first list per agent, merged below.
+        let oldestFirst = target.vendor == .instabase
+        let entryCap = oldestFirst ? 10 * discovery.maxRuns : discovery.maxRuns
         // Servers that keep handing out new tokens for empty pages end here.
-        let maxPages = target.vendor == .sequentum ? discovery.agents.count : discovery.maxRuns / max(1, discovery.pageSize) + 2
+        let maxPages = target.vendor == .sequentum ? discovery.agents.count : entryCap / max(1, discovery.pageSize) + 2
         while pages < maxPages {
             let currentCursor = cursor
             guard let fetched = await request(lister.listRequest(query, cursor: currentCursor), ctx, decode: { response, decodeContext in
@@ -260,12 +264,19 @@ public final class Poller: Sendable {
                             ["target": target.name, "count": String(page.skipped.count), "first": page.skipped[0]])
             }
             found.append(contentsOf: page.runs)
-            if target.vendor != .sequentum, found.count >= discovery.maxRuns { complete = true; break }
+            if target.vendor != .sequentum, found.count >= entryCap {
+                if oldestFirst {
+                    logger.warn("listing stopped at ten times max_runs; narrow it with max_age or a status filter",
+                                ["target": target.name, "listed": String(found.count)])
+                }
+                complete = true
+                break
+            }
             guard let next = page.next else { complete = true; break }
             cursor = next
         }
-        if target.vendor == .sequentum {
-            // One newest-first list per agent: merge by start, newest first (not yet started counts as newest).
+        if target.vendor != .wes {
+            // Newest first by start (not yet started counts as newest), so the window keeps the newest runs.
             found = found.enumerated().sorted { a, b in
                 let x = a.element.observation?.startTime ?? .infinity, y = b.element.observation?.startTime ?? .infinity
                 return x != y ? x > y : a.offset < b.offset

@@ -175,6 +175,21 @@ import VendorSimulator
         }
     }
 
+    @Test func instabaseKeepsTheNewestRunsOfItsOldestFirstList() async throws {
+        var scenario = SimulatorScenario(start: Self.t0, runs: (0..<6).map { i in
+            SimulatedRun(vendor: "instabase", id: "ib-\(i)", startOffset: -Double(100 * (6 - i)), script: [(0, "RUNNING")])
+        })
+        scenario.recordsRequests = true
+        try await Self.withExporter(scenario, clockAt: Self.t0) { base in
+            ExporterConfig(targets: [Self.target("ib", .instabase, base, discover: DiscoveryConfig(maxRuns: 3, pageSize: 2))])
+        } _: { r in
+            // ib-0 is the oldest; the list is read to its end (three full pages, then an empty one) and the newest three stay.
+            #expect(r.exportedRuns()["ib"] == ["ib-3", "ib-4", "ib-5"])
+            #expect(r.simulator.requestLog.filter { $0.target.hasPrefix("/api/v2/apps/runs?") }.map { $0.target.suffix(8) }
+                == ["offset=0", "offset=2", "offset=4", "offset=6"])
+        }
+    }
+
     // MARK: Rate budget
 
     /// The most requests in any half-open window of `per` seconds.
