@@ -175,6 +175,24 @@ import VendorSimulator
         }
     }
 
+    @Test func wes11RunSummariesNeedNoCallPerRun() async throws {
+        var scenario = SimulatorScenario(start: Self.t0, runs: [
+            Self.wes("a", -300, [(0, "RUNNING"), (100, "COMPLETE")]),
+            Self.wes("b", -50, [(0, "QUEUED"), (20, "RUNNING")]),
+        ])
+        scenario.wesListsRunSummaries = true
+        scenario.recordsRequests = true
+        try await Self.withExporter(scenario, clockAt: Self.t0) { base in
+            ExporterConfig(targets: [Self.target("cav", .wes, base + "/ga4gh/wes/v1", discover: DiscoveryConfig())])
+        } _: { r in
+            let m = r.metrics()
+            #expect(m["runstatus_run_start_timestamp_seconds{vendor=\"wes\",target=\"cav\",run_id=\"a\"}"] == Self.t0 - 300)
+            #expect(m["runstatus_run_end_timestamp_seconds{vendor=\"wes\",target=\"cav\",run_id=\"a\"}"] == Self.t0 - 200)
+            #expect(m["runstatus_run_duration_seconds{vendor=\"wes\",target=\"cav\",run_id=\"b\"}"] == 30)
+            #expect(r.simulator.requestLog.map(\.target) == ["/ga4gh/wes/v1/runs?page_size=100"])
+        }
+    }
+
     @Test func instabaseKeepsTheNewestRunsOfItsOldestFirstList() async throws {
         var scenario = SimulatorScenario(start: Self.t0, runs: (0..<6).map { i in
             SimulatedRun(vendor: "instabase", id: "ib-\(i)", startOffset: -Double(100 * (6 - i)), script: [(0, "RUNNING")])
