@@ -13,6 +13,8 @@ public struct CommandLineOptions: Sendable, Equatable {
     public var help = false
     /// `runstatus-exporter healthcheck`: probe the local /-/healthy and exit.
     public var healthcheck = false
+    /// `--shard` / `--total-shards`: the runs this exporter keeps.
+    public var shard = Shard.all
 
     public static let defaultListenAddress = ":7979"
 
@@ -33,6 +35,8 @@ public struct CommandLineOptions: Sendable, Equatable {
       --web.config.file=PATH       web config (basic auth, response headers) like exporter-toolkit's
       --log.level=LEVEL            debug, info, warn or error (default info)
       --log.format=FORMAT          logfmt or json (default logfmt)
+      --shard=I                    keep only the runs whose hash of target/run_id falls in shard I (0-based)
+      --total-shards=N             split the runs over N exporters (default 1: no sharding)
       --demo                       no config: poll a built-in simulator of the five vendors
       --version                    print the version and exit
       --help                       print this help and exit
@@ -42,6 +46,7 @@ public struct CommandLineOptions: Sendable, Equatable {
     public static func parse(_ arguments: [String]) throws(UsageError) -> CommandLineOptions {
         var o = CommandLineOptions()
         var args = arguments[...]
+        var shardIndex: Int?, totalShards: Int?
         if args.first == "healthcheck" {
             o.healthcheck = true
             args = args.dropFirst()
@@ -88,11 +93,24 @@ public struct CommandLineOptions: Sendable, Equatable {
                 let v = try required()
                 guard let f = Logger.Format(rawValue: v) else { throw UsageError("--log.format must be logfmt or json, not \"\(v)\"") }
                 o.logFormat = f
+            case "shard", "total-shards":
+                let v = try required()
+                guard let n = Int(v), n >= 0 else { throw UsageError("--\(name) must be a whole number, not \"\(v)\"") }
+                if name == "shard" { shardIndex = n } else { totalShards = n }
             case "demo": o.demo = try flag()
             case "version": o.version = try flag()
             case "help", "h": o.help = true
             default: throw UsageError("unknown flag --\(name)")
             }
+        }
+        if shardIndex != nil || totalShards != nil {
+            let total = totalShards ?? 1, index = shardIndex ?? 0
+            guard total >= 1 else { throw UsageError("--total-shards must be at least 1, not \(total)") }
+            guard let shard = Shard(index: index, total: total) else {
+                throw UsageError("--shard must be from 0 to \(total - 1) with --total-shards=\(total), not \(index)")
+            }
+            if shardIndex != nil, totalShards == nil { throw UsageError("--shard needs --total-shards") }
+            o.shard = shard
         }
         if !o.help, !o.version, !o.healthcheck, !o.demo, o.configFile == nil {
             throw UsageError("--config.file is required (or --demo to try it without one)")

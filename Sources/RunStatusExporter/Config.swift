@@ -8,6 +8,8 @@ public struct ExporterConfig: Sendable, Equatable {
     public var maxConcurrency: Int
     /// Bound on a vendor answer's body; a larger one is counted as `too_large`.
     public var maxResponseBytes: Int
+    /// Cap on the series the targets and their runs may produce (`max_series`); see `SeriesBudget`.
+    public var maxSeries: Int
     public var targets: [TargetConfig]
 
     public static let defaultPollInterval = 30.0
@@ -15,15 +17,17 @@ public struct ExporterConfig: Sendable, Equatable {
     public static let defaultTimeout = 10.0
     public static let defaultMaxConcurrency = 16
     public static let defaultMaxResponseBytes = 8 << 20
+    public static let defaultMaxSeries = 100_000
 
     public init(pollInterval: Double = defaultPollInterval, terminalPollInterval: Double = defaultTerminalPollInterval,
                 timeout: Double = defaultTimeout, maxConcurrency: Int = defaultMaxConcurrency,
-                maxResponseBytes: Int = defaultMaxResponseBytes, targets: [TargetConfig]) {
+                maxResponseBytes: Int = defaultMaxResponseBytes, maxSeries: Int = defaultMaxSeries, targets: [TargetConfig]) {
         self.pollInterval = pollInterval
         self.terminalPollInterval = terminalPollInterval
         self.timeout = timeout
         self.maxConcurrency = maxConcurrency
         self.maxResponseBytes = maxResponseBytes
+        self.maxSeries = maxSeries
         self.targets = targets
     }
 }
@@ -41,11 +45,23 @@ public struct TargetConfig: Sendable, Equatable {
     public var pollInterval: Double
     public var terminalPollInterval: Double
     public var timeout: Double
+    /// Finding runs through the vendor's list call (`discover`); nil: configured ids only.
+    public var discover: DiscoveryConfig?
+    /// The request budget (`rate_limit`); nil: none. Sequentum's documented 100 a minute unless configured.
+    public var rateLimit: RateLimit?
+    /// False drops the per-run families; the per-target aggregates stay (`per_run_metrics`).
+    public var perRunMetrics: Bool
 
+    /// `rateLimit` nil takes the vendor's documented limit (`RateLimit.vendorDefault`); set the property to nil
+    /// afterwards for no budget at all.
     public init(name: String, vendor: Vendor, url: String, auth: AuthConfig = .none, headers: [String: String] = [:],
                 timeZone: String = "UTC", runs: [RunConfig], pollInterval: Double = ExporterConfig.defaultPollInterval,
                 terminalPollInterval: Double = ExporterConfig.defaultTerminalPollInterval,
-                timeout: Double = ExporterConfig.defaultTimeout) {
+                timeout: Double = ExporterConfig.defaultTimeout, discover: DiscoveryConfig? = nil,
+                rateLimit: RateLimit? = nil, perRunMetrics: Bool = true) {
+        self.discover = discover
+        self.rateLimit = rateLimit ?? RateLimit.vendorDefault(vendor)
+        self.perRunMetrics = perRunMetrics
         self.name = name
         self.vendor = vendor
         self.url = url
@@ -56,6 +72,68 @@ public struct TargetConfig: Sendable, Equatable {
         self.pollInterval = pollInterval
         self.terminalPollInterval = terminalPollInterval
         self.timeout = timeout
+    }
+}
+
+/// `discover`: how a target finds its runs through the vendor's list call.
+public struct DiscoveryConfig: Sendable, Equatable {
+    /// The window: at most this many runs, newest first where the vendor orders its list so.
+    public var maxRuns: Int
+    /// A finished run older than this leaves /metrics; Instabase lists only runs created within it.
+    public var maxAge: Double
+    /// How often to list; nil: every poll interval of the target.
+    public var interval: Double?
+    /// WES `page_size`, Instabase `limit`.
+    public var pageSize: Int
+    /// Instabase filters.
+    public var appID: String?
+    public var deploymentID: String?
+    public var statuses: [String]
+    /// Sequentum: the agents to list, and `maxRecords` per agent (default `maxRuns`).
+    public var agents: [Int32]
+    public var maxRecords: Int?
+
+    public static let defaultMaxRuns = 500
+    public static let defaultMaxAge = 72 * 3600.0
+
+    public init(maxRuns: Int = defaultMaxRuns, maxAge: Double = defaultMaxAge, interval: Double? = nil,
+                pageSize: Int = ListingQuery.defaultPageSize, appID: String? = nil, deploymentID: String? = nil,
+                statuses: [String] = [], agents: [Int32] = [], maxRecords: Int? = nil) {
+        self.maxRuns = maxRuns
+        self.maxAge = maxAge
+        self.interval = interval
+        self.pageSize = pageSize
+        self.appID = appID
+        self.deploymentID = deploymentID
+        self.statuses = statuses
+        self.agents = agents
+        self.maxRecords = maxRecords
+    }
+
+    /// The list query as of `now` (Instabase's window starts `maxAge` ago, in whole seconds).
+    public func query(now: Double) -> ListingQuery {
+        ListingQuery(maxRuns: maxRuns, pageSize: pageSize, fromTimestamp: Int64(max(0, (now - maxAge).rounded(.down))),
+                     appID: appID, deploymentID: deploymentID, statuses: statuses, agents: agents,
+                     maxRecords: maxRecords ?? maxRuns)
+    }
+}
+
+/// `rate_limit`: at most `requests` requests to the vendor in any window of `per` seconds.
+public struct RateLimit: Sendable, Equatable {
+    public var requests: Int
+    public var per: Double
+
+    public init(requests: Int, per: Double) {
+        self.requests = requests
+        self.per = per
+    }
+
+    /// The gap kept between request starts so that any window of `per` holds at most `requests`.
+    public var minimumGap: Double { per / Double(requests) }
+
+    /// The vendor's documented limit: Sequentum's 100 requests a minute per key; the others document none.
+    public static func vendorDefault(_ vendor: Vendor) -> RateLimit? {
+        vendor == .sequentum ? RateLimit(requests: 100, per: 60) : nil
     }
 }
 

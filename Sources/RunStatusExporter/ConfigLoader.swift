@@ -121,13 +121,15 @@ private struct Validator {
     }
 
     mutating func config(_ root: JSONValue) -> ExporterConfig {
-        let keys: Set = ["poll_interval", "terminal_poll_interval", "timeout", "max_concurrency", "max_response_bytes", "targets"]
+        let keys: Set = ["poll_interval", "terminal_poll_interval", "timeout", "max_concurrency", "max_response_bytes",
+                         "max_series", "targets"]
         guard object(root, "", allowed: keys) != nil else { return ExporterConfig(targets: []) }
         let poll = duration(root["poll_interval"], "poll_interval", default: ExporterConfig.defaultPollInterval)
         let terminal = duration(root["terminal_poll_interval"], "terminal_poll_interval", default: ExporterConfig.defaultTerminalPollInterval)
         let timeout = duration(root["timeout"], "timeout", default: ExporterConfig.defaultTimeout)
         let concurrency = positiveInt(root["max_concurrency"], "max_concurrency", default: ExporterConfig.defaultMaxConcurrency, max: 4096)
         let maxBytes = positiveInt(root["max_response_bytes"], "max_response_bytes", default: ExporterConfig.defaultMaxResponseBytes, max: 1 << 30)
+        let maxSeries = positiveInt(root["max_series"], "max_series", default: ExporterConfig.defaultMaxSeries, max: 1 << 30)
         var targets: [TargetConfig] = []
         if let list = root["targets"] {
             if let items = list.arrayValue {
@@ -149,12 +151,12 @@ private struct Validator {
             problem("targets", "is required")
         }
         return ExporterConfig(pollInterval: poll, terminalPollInterval: terminal, timeout: timeout,
-                              maxConcurrency: concurrency, maxResponseBytes: maxBytes, targets: targets)
+                              maxConcurrency: concurrency, maxResponseBytes: maxBytes, maxSeries: maxSeries, targets: targets)
     }
 
     mutating func target(_ value: JSONValue, _ path: String, poll: Double, terminal: Double, timeout: Double) -> TargetConfig? {
         let keys: Set = ["name", "vendor", "url", "auth", "headers", "timezone", "runs",
-                         "poll_interval", "terminal_poll_interval", "timeout"]
+                         "poll_interval", "terminal_poll_interval", "timeout", "discover", "rate_limit", "per_run_metrics"]
         guard object(value, path, allowed: keys) != nil else { return nil }
         let before = problems.count
 
@@ -219,17 +221,98 @@ private struct Validator {
             } else {
                 problem("\(path).runs", "must be an array, not \(list.kindName)")
             }
-        } else {
-            problem("\(path).runs", "is required")
+        } else if value["discover"] == nil {
+            problem("\(path).runs", "is required (or a \"discover\" block to find runs through the vendor's list call)")
         }
 
         let tPoll = duration(value["poll_interval"], "\(path).poll_interval", default: poll)
         let tTerminal = duration(value["terminal_poll_interval"], "\(path).terminal_poll_interval", default: terminal)
         let tTimeout = duration(value["timeout"], "\(path).timeout", default: timeout)
+        let discover = value["discover"].flatMap { discovery($0, "\(path).discover", vendor: vendor) }
+        var rateLimit = vendor.flatMap(RateLimit.vendorDefault)
+        if let v = value["rate_limit"] { rateLimit = self.rateLimit(v, "\(path).rate_limit") }
+        var perRun = true
+        if let v = value["per_run_metrics"] {
+            if case .bool(let b) = v { perRun = b } else { problem("\(path).per_run_metrics", "must be true or false, not \(v.kindName)") }
+        }
 
         guard problems.count == before, let vendor else { return nil }
-        return TargetConfig(name: name, vendor: vendor, url: url, auth: auth, headers: headers, timeZone: zone, runs: runs,
-                            pollInterval: tPoll, terminalPollInterval: tTerminal, timeout: tTimeout)
+        var target = TargetConfig(name: name, vendor: vendor, url: url, auth: auth, headers: headers, timeZone: zone, runs: runs,
+                                  pollInterval: tPoll, terminalPollInterval: tTerminal, timeout: tTimeout,
+                                  discover: discover, perRunMetrics: perRun)
+        target.rateLimit = rateLimit
+        return target
+    }
+
+    /// `discover`: window, interval and the vendor's own filters; RSA and Nexio have no list call.
+    mutating func discovery(_ value: JSONValue, _ path: String, vendor: Vendor?) -> DiscoveryConfig? {
+        let common: Set = ["max_runs", "max_age", "interval"]
+        let vendorKeys: [Vendor: Set<String>] = [.wes: ["page_size"], .instabase: ["app_id", "deployment_id", "status", "page_size"],
+                                                 .sequentum: ["agents", "max_records"]]
+        let allVendorKeys = vendorKeys.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+        if let vendor, vendor.lister == nil {
+            problem(path, "\(vendor.rawValue) has no list call to discover runs with: configure its run ids in \"runs\"")
+            return nil
+        }
+        guard let members = object(value, path, allowed: common.union(allVendorKeys)) else { return nil }
+        if let vendor {
+            let own = vendorKeys[vendor] ?? []
+            for (key, _) in members where allVendorKeys.contains(key) && !own.contains(key) {
+                let owners = vendorKeys.filter { $0.value.contains(key) }.map(\.key.rawValue).sorted().joined(separator: ", ")
+                problem(join(path, key), "is a filter of \(owners), not of \(vendor.rawValue)")
+            }
+        }
+        var d = DiscoveryConfig()
+        d.maxRuns = positiveInt(value["max_runs"], join(path, "max_runs"), default: DiscoveryConfig.defaultMaxRuns, max: 100_000)
+        d.maxAge = duration(value["max_age"], join(path, "max_age"), default: DiscoveryConfig.defaultMaxAge)
+        if let v = value["interval"] { d.interval = duration(v, join(path, "interval"), default: 0) }
+        d.pageSize = positiveInt(value["page_size"], join(path, "page_size"), default: ListingQuery.defaultPageSize, max: 10_000)
+        for (key, keyPath) in [("app_id", \DiscoveryConfig.appID), ("deployment_id", \DiscoveryConfig.deploymentID)] {
+            guard let v = value[key], let s = string(v, join(path, key)) else { continue }
+            if s.isEmpty { problem(join(path, key), "must not be empty") }
+            d[keyPath: keyPath] = s
+        }
+        if let v = value["status"] {
+            let p = join(path, "status")
+            let items: [JSONValue] = v.arrayValue ?? [v]
+            if items.isEmpty { problem(p, "must name at least one status") }
+            for (i, item) in items.enumerated() {
+                let ip = v.arrayValue == nil ? p : "\(p)[\(i)]"
+                guard let s = string(item, ip) else { continue }
+                if s.isEmpty || s.contains(",") { problem(ip, "must be one status name such as RUNNING, not \"\(s)\"") }
+                d.statuses.append(s)
+            }
+        }
+        if let v = value["agents"] {
+            let p = join(path, "agents")
+            if let items = v.arrayValue {
+                if items.isEmpty { problem(p, "must list at least one agent id") }
+                for (i, item) in items.enumerated() {
+                    guard case .number = item, let n = item.int64Value, n >= 0, n <= Int64(Int32.max) else {
+                        problem("\(p)[\(i)]", "must be an agent id (a whole number from 0 to \(Int32.max))")
+                        continue
+                    }
+                    if d.agents.contains(Int32(n)) { problem("\(p)[\(i)]", "duplicate agent \(n)") }
+                    d.agents.append(Int32(n))
+                }
+            } else {
+                problem(p, "must be an array of agent ids, not \(v.kindName)")
+            }
+        } else if vendor == .sequentum {
+            problem(join(path, "agents"), "is required for sequentum: the agents whose runs to list, e.g. [7, 8]")
+        }
+        if let v = value["max_records"] { d.maxRecords = positiveInt(v, join(path, "max_records"), default: 0, max: 10_000) }
+        return d
+    }
+
+    /// `rate_limit`: `{"requests": N, "per": "1m"}`, or null for no budget (even Sequentum's default).
+    mutating func rateLimit(_ value: JSONValue, _ path: String) -> RateLimit? {
+        if value.isNull { return nil }
+        guard object(value, path, allowed: ["requests", "per"]) != nil else { return nil }
+        guard value["requests"] != nil else { problem(join(path, "requests"), "is required"); return nil }
+        let requests = positiveInt(value["requests"], join(path, "requests"), default: 1, max: 1_000_000)
+        let per = duration(value["per"], join(path, "per"), default: 60)
+        return RateLimit(requests: requests, per: per)
     }
 
     mutating func run(_ value: JSONValue, _ path: String) -> RunConfig? {

@@ -51,7 +51,7 @@ public enum ExporterCommand {
             }
         }
 
-        let store = MetricsStore(config: config)
+        let store = MetricsStore(config: config, shard: options.shard)
         store.recordReload(success: true, at: Date().timeIntervalSince1970)
         let fetcher = URLSessionFetcher(maxConnectionsPerHost: config.maxConcurrency)
         let poller = Poller(store: store, fetcher: fetcher, logger: logger)
@@ -142,8 +142,9 @@ enum ConfigCheck {
         for t in config.targets {
             out += "  \(t.name): \(t.vendor.rawValue) at \(Redact.url(t.url)), \(t.runs.count) run(s), auth \(t.auth.summary), "
             out += "poll every \(DurationText.format(t.pollInterval)) (finished runs every \(DurationText.format(t.terminalPollInterval)))\n"
+            out += "    \(details(t))\n"
         }
-        return out
+        return out + seriesNote(config)
     }
 }
 

@@ -23,7 +23,8 @@ struct MetricsRenderer {
     private func help(_ text: String) -> String { text + Self.helpSuffix }
 
     private func renderRuns(_ s: StoreState, now: Double, into w: inout ExpositionWriter) {
-        let runs = s.targets.flatMap(\.runs)
+        // `per_run_metrics: false` leaves a target's runs out here; its aggregates below still count them.
+        let runs = s.targets.filter(\.perRunMetrics).flatMap(\.runs)
         guard !runs.isEmpty else { return }
 
         w.family("runstatus_run_state", type: .gauge,
@@ -153,6 +154,22 @@ struct MetricsRenderer {
         w.family("runstatus_unmapped_states_total", type: .counter,
                  help: help("Observations of a vendor state value the mapping does not know"))
         for t in targets { w.sample("runstatus_unmapped_states_total", t.labels, value: Double(t.unmapped)) }
+
+        if targets.contains(where: { $0.discovery != nil }) {
+            w.family("runstatus_discovered_runs", type: .gauge,
+                     help: help("Runs the target's last listing found and the exporter keeps (within max_runs, max_age, its shard)"))
+            for t in targets where t.discovery != nil {
+                w.sample("runstatus_discovered_runs", t.labels, value: Double(t.discoveredCount))
+            }
+        }
+
+        w.family("runstatus_rate_limit_waits_total", type: .counter,
+                 help: help("Requests to the vendor delayed to stay within the target's rate budget or the vendor's X-RateLimit headers"))
+        for t in targets { w.sample("runstatus_rate_limit_waits_total", t.labels, value: Double(t.rateLimitWaits)) }
+
+        w.family("runstatus_series_dropped_total", type: .counter,
+                 help: help("Per-run series not exported because of max_series: finished runs dropped (oldest first) and runs refused"))
+        for t in targets { w.sample("runstatus_series_dropped_total", t.labels, value: Double(t.seriesDropped)) }
     }
 
     private func renderExporter(_ s: StoreState, into w: inout ExpositionWriter) {

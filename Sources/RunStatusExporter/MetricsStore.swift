@@ -6,9 +6,12 @@ import Synchronization
 /// (copy-on-write, so O(1) under the lock) and renders it without holding the lock.
 public final class MetricsStore: Sendable {
     private let state: Mutex<StoreState>
+    /// The runs this exporter keeps (`--shard`, `--total-shards`); fixed for the life of the process.
+    public let shard: Shard
 
-    public init(config: ExporterConfig) {
+    public init(config: ExporterConfig, shard: Shard = .all) {
         state = Mutex(StoreState())
+        self.shard = shard
         apply(config)
     }
 
@@ -17,42 +20,75 @@ public final class MetricsStore: Sendable {
     }
 
     /// Installs a (new) config: targets and runs that remain keep their observations and counters;
-    /// removed ones vanish from /metrics.
-    public func apply(_ config: ExporterConfig) {
+    /// removed ones vanish from /metrics. Runs outside this exporter's shard are left out; configured runs past
+    /// `max_series` are refused (counted in `series_dropped`). Returns how many runs were refused.
+    @discardableResult
+    public func apply(_ config: ExporterConfig) -> Int {
         state.withLock { s in
             var targets: [TargetEntry] = []
             for t in config.targets {
                 var entry: TargetEntry
                 if let old = s.targetIndex[t.name], s.targets[old].vendor == t.vendor {
                     entry = s.targets[old]
-                    entry.reconfigure(t)
+                    entry.reconfigure(t, shard: shard)
                 } else {
-                    entry = TargetEntry(config: t)
+                    entry = TargetEntry(config: t, shard: shard)
                 }
                 targets.append(entry)
             }
             s.targets = targets
             s.targetIndex = Dictionary(uniqueKeysWithValues: targets.enumerated().map { ($1.name, $0) })
+            s.maxSeries = config.maxSeries
+            s.refusedAtApply = s.enforceCap()
+            return s.refusedAtApply
         }
     }
 
-    /// The runs of a target due for a poll at `now`: never polled first, then non-terminal, then terminal.
+    /// Runs the last `apply` dropped or refused to stay within `max_series`.
+    var refusedAtApply: Int { state.withLock { $0.refusedAtApply } }
+
+    /// The runs of a target due for a poll at `now`, in the order a cycle that cannot fit them all should take
+    /// them: never polled first, then non-terminal runs (longest unpolled first), then terminal ones (likewise).
     func duePolls(target: String, now: Double, pollInterval: Double, terminalInterval: Double) -> [DuePoll] {
         state.withLock { s in
             guard let ti = s.targetIndex[target] else { return [] }
             // A little slack so a poll that finished a moment late is not pushed to the next tick.
             let slack = min(1.0, pollInterval * 0.1)
-            var fresh: [DuePoll] = [], active: [DuePoll] = [], terminal: [DuePoll] = []
+            var fresh: [DuePoll] = []
+            var active: [(Double, DuePoll)] = [], terminal: [(Double, DuePoll)] = []
             for run in s.targets[ti].runs {
-                let due = DuePoll(runID: run.runID, needsDetails: run.needsDetails, previous: run.observation)
-                guard let last = run.lastAttempt else { fresh.append(due); continue }
+                let due = DuePoll(runID: run.runID, needsDetails: run.needsDetails, previous: run.observation,
+                                  detailsOnly: run.listedStateUnconfirmed)
+                // A state the list reported that the poll has yet to confirm (with times) is as urgent as a new run.
+                guard let last = run.lastAttempt, !run.listedStateUnconfirmed else { fresh.append(due); continue }
                 if let obs = run.observation, obs.state.isTerminal {
-                    if now - last >= terminalInterval - slack { terminal.append(due) }
+                    if now - last >= terminalInterval - slack { terminal.append((last, due)) }
                 } else if now - last >= pollInterval - slack {
-                    active.append(due)
+                    active.append((last, due))
                 }
             }
-            return fresh + active + terminal
+            // Stable: equal times keep the store's order.
+            func oldestFirst(_ list: [(Double, DuePoll)]) -> [DuePoll] {
+                list.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element.1)
+            }
+            return fresh + oldestFirst(active) + oldestFirst(terminal)
+        }
+    }
+
+    /// Installs what a listing found: new runs join (within `max_series`), listed observations are recorded (sparing
+    /// those runs' polls this cycle), and, when the listing was `complete`, discovered runs no longer listed leave.
+    /// Finished discovered runs older than `max_age` leave too. Per-target counters keep their counts.
+    func applyListing(target: String, runs listed: [ListedRun], complete: Bool, at now: Double) -> ListingOutcome {
+        state.withLock { s in
+            guard let ti = s.targetIndex[target] else { return ListingOutcome() }
+            return s.applyListing(ti, listed.filter { shard.contains(target: target, runID: $0.runID) }, complete: complete, now: now)
+        }
+    }
+
+    /// Counts a request the rate budget made wait.
+    func countRateLimitWait(target: String) {
+        state.withLock { s in
+            if let ti = s.targetIndex[target] { s.targets[ti].rateLimitWaits += 1 }
         }
     }
 
@@ -71,6 +107,20 @@ public final class MetricsStore: Sendable {
         state.withLock { s in
             guard let ti = s.targetIndex[target] else { return }
             s.targets[ti].recordRequest(outcome: outcome, latency: latency, now: now)
+        }
+    }
+
+    /// Counts one list request: latency, errors (by reason, as poll errors), success time.
+    func recordListRequest(target: String, error: PollError?, latency: Double, at now: Double) {
+        state.withLock { s in
+            guard let ti = s.targetIndex[target] else { return }
+            s.targets[ti].polls += 1
+            s.targets[ti].pollDuration.observe(latency)
+            if let error {
+                s.targets[ti].errors[PollErrorReason.allCases.firstIndex(of: error.reason)!] += 1
+            } else {
+                s.targets[ti].lastSuccess = now
+            }
         }
     }
 
@@ -103,6 +153,15 @@ struct DuePoll: Sendable {
     var runID: String
     var needsDetails: Bool
     var previous: RunObservation?
+    /// The list already gave the state (WES): the details call alone, which has the state and the times, will do.
+    var detailsOnly = false
+}
+
+/// What applying a listing changed, for the log.
+struct ListingOutcome: Sendable, Equatable {
+    var added = 0
+    var removed = 0
+    var refused = 0
 }
 
 /// The result of one request: an observation, or an error.
@@ -118,6 +177,159 @@ public struct StoreState: Sendable {
     var ready = false
     var lastReloadSuccessful = true
     var lastReloadSuccess: Double?
+    var maxSeries = ExporterConfig.defaultMaxSeries
+    var refusedAtApply = 0
+
+    /// The series the targets and their runs may produce, counted as `SeriesBudget` does.
+    var seriesUsed: Int {
+        targets.reduce(0) { $0 + $1.seriesCost }
+    }
+
+    mutating func applyListing(_ ti: Int, _ listed: [ListedRun], complete: Bool, now: Double) -> ListingOutcome {
+        var outcome = ListingOutcome()
+        guard let discovery = targets[ti].discovery else { return outcome }
+        var used = seriesUsed
+        let perRun = targets[ti].perRunMetrics ? SeriesBudget.perRun : 0
+        var queue: DropQueue?
+        var removals = [Set<String>](repeating: [], count: targets.count)
+        let listedIDs = Set(listed.map(\.runID))
+        if complete {
+            // Only ids the vendor still lists are remembered: the sets stay as small as the window.
+            targets[ti].expired.formIntersection(listedIDs)
+            targets[ti].refused.formIntersection(listedIDs)
+        }
+        var fresh: [ListedRun] = []
+        var seen = Set<String>()
+        // Runs already known: listed again, with what the list says of them.
+        for item in listed where seen.insert(item.runID).inserted {
+            guard let ri = targets[ti].runIndex[item.runID] else { fresh.append(item); continue }
+            targets[ti].runs[ri].listed = true
+            if let obs = item.observation { targets[ti].recordListed(ri, obs, now: now) }
+        }
+        // Runs that left the window or aged out make room before new ones are weighed against the cap.
+        for run in targets[ti].runs where run.listed {
+            if complete, !listedIDs.contains(run.runID) {
+                // A configured run stays, merely no longer listed.
+                if run.configured {
+                    targets[ti].runs[targets[ti].runIndex[run.runID]!].listed = false
+                } else {
+                    removals[ti].insert(run.runID)
+                    used -= perRun
+                    outcome.removed += 1
+                }
+            } else if !run.configured, let finishedAt = run.finishedAt, now - finishedAt > discovery.maxAge {
+                removals[ti].insert(run.runID)
+                targets[ti].expired.insert(run.runID)
+                used -= perRun
+                outcome.removed += 1
+            }
+        }
+        for item in fresh {
+            if targets[ti].expired.contains(item.runID) { continue }
+            let finishedAt = item.observation.flatMap { $0.state.isTerminal ? ($0.endTime ?? now) : nil }
+            if let finishedAt, now - finishedAt > discovery.maxAge {
+                targets[ti].expired.insert(item.runID)
+                continue
+            }
+            if perRun > 0, used + perRun > maxSeries {
+                if queue == nil { queue = DropQueue(self) }
+                // Make room by dropping the oldest finished run, unless this one finished even earlier.
+                guard let victim = queue!.popOldest(unless: finishedAt, removed: removals) else {
+                    if targets[ti].refused.insert(item.runID).inserted {
+                        targets[ti].seriesDropped += UInt64(perRun)
+                        outcome.refused += 1
+                    }
+                    continue
+                }
+                removals[victim.target].insert(victim.runID)
+                targets[victim.target].seriesDropped += UInt64(SeriesBudget.perRun)
+                if targets[victim.target].discovery != nil { targets[victim.target].expired.insert(victim.runID) }
+                used -= SeriesBudget.perRun
+                if victim.target == ti { outcome.removed += 1 }
+            }
+            targets[ti].refused.remove(item.runID)
+            let ri = targets[ti].addDiscovered(item.runID)
+            used += perRun
+            outcome.added += 1
+            if let obs = item.observation { targets[ti].recordListed(ri, obs, now: now) }
+        }
+        for (i, ids) in removals.enumerated() where !ids.isEmpty { targets[i].remove(ids) }
+        return outcome
+    }
+
+    /// Brings the series back under `maxSeries` after a config change: the oldest finished runs go first, then
+    /// runs from the end of the config. Returns how many runs were refused.
+    mutating func enforceCap() -> Int {
+        var used = seriesUsed
+        guard used > maxSeries else { return 0 }
+        var queue = DropQueue(self)
+        var removals = [Set<String>](repeating: [], count: targets.count)
+        var dropped = 0
+        while used > maxSeries, let victim = queue.popOldest(unless: nil, removed: removals) {
+            removals[victim.target].insert(victim.runID)
+            if targets[victim.target].discovery != nil { targets[victim.target].expired.insert(victim.runID) }
+            targets[victim.target].seriesDropped += UInt64(SeriesBudget.perRun)
+            used -= SeriesBudget.perRun
+            dropped += 1
+        }
+        for ti in targets.indices.reversed() where targets[ti].perRunMetrics {
+            for run in targets[ti].runs.reversed() where used > maxSeries && !removals[ti].contains(run.runID) {
+                removals[ti].insert(run.runID)
+                if run.listed { targets[ti].refused.insert(run.runID) }
+                targets[ti].seriesDropped += UInt64(SeriesBudget.perRun)
+                used -= SeriesBudget.perRun
+                dropped += 1
+            }
+        }
+        for (i, ids) in removals.enumerated() where !ids.isEmpty { targets[i].remove(ids) }
+        return dropped
+    }
+}
+
+/// The series budget `max_series` is counted in. A run costs its per-run families at most (the seven
+/// `run_state` series, `run_info` and five gauges), or nothing when its target has `per_run_metrics: false`;
+/// a target costs its aggregates. Exporter-wide families (build info, process, HTTP) are not counted.
+enum SeriesBudget {
+    static let perRun = RunState.allCases.count + 1 + 5
+
+    static func perTarget(discovery: Bool) -> Int {
+        let histogram = { (h: Histogram) in h.bounds.count + 3 }  // buckets, +Inf, _sum, _count
+        return RunState.allCases.count  // runstatus_runs
+            + 3  // up, polls_total, last_poll_success
+            + PollErrorReason.allCases.count
+            + histogram(Histogram(bounds: Histogram.pollDurationBounds))
+            + TargetEntry.terminalStates.count * (1 + histogram(Histogram(bounds: Histogram.runDurationBounds)))
+            + 3  // unmapped_states_total, rate_limit_waits_total, series_dropped_total
+            + (discovery ? 1 : 0)  // discovered_runs
+    }
+}
+
+/// Finished runs with per-run series, oldest end first, for dropping when the cap is reached.
+struct DropQueue {
+    struct Victim { let target: Int; let runID: String; let finishedAt: Double }
+    /// Newest first, so the oldest pops off the end.
+    private var victims: [Victim]
+
+    init(_ s: StoreState) {
+        var list: [Victim] = []
+        for (ti, t) in s.targets.enumerated() where t.perRunMetrics {
+            for run in t.runs {
+                if let at = run.finishedAt { list.append(Victim(target: ti, runID: run.runID, finishedAt: at)) }
+            }
+        }
+        victims = list.sorted { $0.finishedAt > $1.finishedAt }
+    }
+
+    /// The oldest finished run not yet removed; nil when there is none, or when `candidate` (the finish time of
+    /// the run wanting the room) is older still.
+    mutating func popOldest(unless candidate: Double?, removed: [Set<String>]) -> Victim? {
+        while let last = victims.last {
+            if removed[last.target].contains(last.runID) { victims.removeLast(); continue }
+            if let candidate, candidate < last.finishedAt { return nil }
+            return victims.removeLast()
+        }
+        return nil
+    }
 }
 
 struct TargetEntry: Sendable {
@@ -136,29 +348,92 @@ struct TargetEntry: Sendable {
     var finished: [UInt64] = [0, 0, 0]
     var finishedDuration = Array(repeating: Histogram(bounds: Histogram.runDurationBounds), count: 3)
     var unmapped: UInt64 = 0
+    var rateLimitWaits: UInt64 = 0
+    /// Per-run series dropped or refused for `max_series`.
+    var seriesDropped: UInt64 = 0
+    var perRunMetrics = true
+    var discovery: DiscoveryConfig?
+    /// Discovered runs not to take back while the vendor still lists them (past `max_age`, or dropped for the cap).
+    var expired: Set<String> = []
+    /// Discovered runs refused for the cap, counted once; taken when there is room again.
+    var refused: Set<String> = []
 
     static let terminalStates: [RunState] = [.succeeded, .failed, .cancelled]
 
-    init(config: TargetConfig) {
+    init(config: TargetConfig, shard: Shard = .all) {
         name = config.name
         vendor = config.vendor
         labels = LabelSet([("vendor", config.vendor.rawValue), ("target", config.name)])
-        reconfigure(config)
+        reconfigure(config, shard: shard)
     }
 
-    mutating func reconfigure(_ config: TargetConfig) {
+    /// Configured runs in the config's order (those of this shard), then the discovered ones kept while the
+    /// target still discovers.
+    mutating func reconfigure(_ config: TargetConfig, shard: Shard = .all) {
+        perRunMetrics = config.perRunMetrics
+        discovery = config.discover
         var runs: [RunEntry] = []
-        for r in config.runs {
+        var configured = Set<String>()
+        for r in config.runs where shard.contains(target: config.name, runID: r.id) {
+            configured.insert(r.id)
             if let old = runIndex[r.id] {
                 var kept = self.runs[old]
                 kept.setRunLabels(r.labels)
+                kept.configured = true
                 runs.append(kept)
             } else {
-                runs.append(RunEntry(runID: r.id, target: labels, runLabels: r.labels))
+                var entry = RunEntry(runID: r.id, target: labels, runLabels: r.labels)
+                entry.configured = true
+                runs.append(entry)
             }
+        }
+        if discovery != nil {
+            for var run in self.runs where run.listed && !configured.contains(run.runID) {
+                run.configured = false
+                run.setRunLabels([])
+                runs.append(run)
+            }
+        } else {
+            expired = []
+            refused = []
         }
         self.runs = runs
         runIndex = Dictionary(uniqueKeysWithValues: runs.enumerated().map { ($1.runID, $0) })
+    }
+
+    var seriesCost: Int {
+        SeriesBudget.perTarget(discovery: discovery != nil) + (perRunMetrics ? runs.count * SeriesBudget.perRun : 0)
+    }
+
+    var discoveredCount: Int { runs.count(where: \.listed) }
+
+    /// Appends a run found by discovery; returns its index.
+    mutating func addDiscovered(_ runID: String) -> Int {
+        var entry = RunEntry(runID: runID, target: labels, runLabels: [])
+        entry.listed = true
+        runs.append(entry)
+        runIndex[runID] = runs.count - 1
+        return runs.count - 1
+    }
+
+    mutating func remove(_ ids: Set<String>) {
+        runs.removeAll { ids.contains($0.runID) }
+        runIndex = Dictionary(uniqueKeysWithValues: runs.enumerated().map { ($1.runID, $0) })
+    }
+
+    /// An observation a list call carried. A WES list entry has the state only: it stands in for a status poll
+    /// when the state has not moved (the times already known stay); a new or moved run is left to its poll, whose
+    /// details call fetches the times.
+    mutating func recordListed(_ ri: Int, _ obs: RunObservation, now: Double) {
+        if obs.timesUnknown {
+            guard let previous = runs[ri].observation, previous.state == obs.state, previous.vendorState == obs.vendorState,
+                  !runs[ri].needsDetails else {
+                runs[ri].listedStateUnconfirmed = true
+                return
+            }
+        }
+        runs[ri].lastAttempt = now
+        recordObservation(ri, obs, now: now)
     }
 
     mutating func recordRequest(outcome: PollOutcome, latency: Double, now: Double) {
@@ -174,31 +449,38 @@ struct TargetEntry: Sendable {
         recordRequest(outcome: outcome, latency: latency, now: now)
         guard let ri = runIndex[runID] else { return }
         runs[ri].lastAttempt = now
-        switch outcome {
-        case .failed:
-            break
-        case .observed(var obs):
-            let previous = runs[ri].observation
-            if obs.timesUnknown, let previous {
-                // WES /status carries no times: keep those the details call gave us.
-                obs.startTime = previous.startTime
-                obs.endTime = obs.state.isTerminal ? previous.endTime : nil
-            }
-            if !obs.mapped { unmapped += 1 }
-            // Count a run once, when we see it enter a terminal state (not when first seen already finished:
-            // a restart of the exporter must not count old runs again).
-            if obs.state.isTerminal, let previous, !previous.state.isTerminal, !runs[ri].finishedCounted {
-                runs[ri].finishedCounted = true
-                let k = TargetEntry.terminalStates.firstIndex(of: obs.state)!
-                finished[k] += 1
-                if let start = obs.startTime, let end = obs.endTime, end >= start {
-                    finishedDuration[k].observe(end - start)
-                }
-            }
-            if previous == nil, obs.state.isTerminal { runs[ri].finishedCounted = true }
-            runs[ri].observation = obs
-            runs[ri].needsDetails = false
+        if case .observed(let obs) = outcome { recordObservation(ri, obs, now: now) }
+    }
+
+    /// A run's new observation: finished counts, unmapped values, the time it became terminal.
+    mutating func recordObservation(_ ri: Int, _ observation: RunObservation, now: Double) {
+        var obs = observation
+        let previous = runs[ri].observation
+        if obs.timesUnknown, let previous {
+            // WES /status carries no times: keep those the details call gave us.
+            obs.startTime = previous.startTime
+            obs.endTime = obs.state.isTerminal ? previous.endTime : nil
         }
+        if !obs.mapped { unmapped += 1 }
+        // Count a run once, when we see it enter a terminal state (not when first seen already finished:
+        // a restart of the exporter must not count old runs again).
+        if obs.state.isTerminal, let previous, !previous.state.isTerminal, !runs[ri].finishedCounted {
+            runs[ri].finishedCounted = true
+            let k = TargetEntry.terminalStates.firstIndex(of: obs.state)!
+            finished[k] += 1
+            if let start = obs.startTime, let end = obs.endTime, end >= start {
+                finishedDuration[k].observe(end - start)
+            }
+        }
+        if previous == nil, obs.state.isTerminal { runs[ri].finishedCounted = true }
+        if !obs.state.isTerminal {
+            runs[ri].terminalSince = nil
+        } else if runs[ri].terminalSince == nil {
+            runs[ri].terminalSince = now
+        }
+        runs[ri].observation = obs
+        runs[ri].needsDetails = false
+        runs[ri].listedStateUnconfirmed = false
     }
 }
 
@@ -214,6 +496,19 @@ struct RunEntry: Sendable {
     var finishedCounted = false
     /// True until a details call (WES) has given this run its times for its current state.
     var needsDetails = false
+    /// A list reported a new state without times (WES) that no poll has confirmed yet.
+    var listedStateUnconfirmed = false
+    /// Named in the config (kept whatever discovery finds); found by the target's last listing.
+    var configured = false
+    var listed = false
+    /// When the run was first seen in its current terminal state, for runs whose vendor gives no end time.
+    var terminalSince: Double?
+
+    /// When the run finished (its end time, else when it was first seen finished); nil while it has not.
+    var finishedAt: Double? {
+        guard let obs = observation, obs.state.isTerminal else { return nil }
+        return obs.endTime ?? terminalSince
+    }
 
     init(runID: String, target: LabelSet, runLabels: [LabelPair]) {
         self.runID = runID

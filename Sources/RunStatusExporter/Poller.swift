@@ -5,6 +5,10 @@ import Synchronization
 /// Polls every target in the background: each on its own interval, at most `max_concurrency` requests in flight
 /// overall, each request bounded by the target's timeout. One target failing never slows another: they share
 /// only the concurrency slots, and a slow vendor holds a slot no longer than its timeout.
+///
+/// A target with `discover` lists its runs first in a cycle (every `discover.interval`); the observations a list
+/// carries spare those runs' polls. Every request passes the target's `RateBudget`; a cycle that cannot fit its
+/// requests in the budget within one poll interval leaves the rest, least urgent last, for the next cycle.
 public final class Poller: Sendable {
     let store: MetricsStore
     let fetcher: any Fetcher
@@ -13,6 +17,9 @@ public final class Poller: Sendable {
     let credentials: Credentials
     private let limiter: Mutex<ConcurrencyLimiter>
     private let running = Mutex<Running>(Running())
+    /// Per target, kept across reloads: what the vendor said about its window still holds.
+    private let budgets = Mutex<[String: RateBudget]>([:])
+    let monotonic: @Sendable () -> Double
 
     private struct Running {
         var tasks: [Task<Void, Never>] = []
@@ -22,8 +29,10 @@ public final class Poller: Sendable {
 
     public init(store: MetricsStore, fetcher: any Fetcher, logger: Logger,
                 now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
-                environment: @escaping @Sendable (String) -> String? = { ProcessInfo.processInfo.environment[$0] }) {
+                environment: @escaping @Sendable (String) -> String? = { ProcessInfo.processInfo.environment[$0] },
+                monotonic: (@Sendable () -> Double)? = nil) {
         self.store = store
+        self.monotonic = monotonic ?? RateBudget.monotonicNow
         self.fetcher = fetcher
         self.logger = logger
         self.now = now
@@ -43,6 +52,24 @@ public final class Poller: Sendable {
             return old
         }
         for task in old { task.cancel() }
+        budgets.withLock { b in
+            var kept: [String: RateBudget] = [:]
+            for t in config.targets {
+                let limit = store.shard.share(of: t.rateLimit)
+                let budget = b[t.name] ?? RateBudget(limit: limit, clock: monotonic)
+                budget.setLimit(limit)
+                kept[t.name] = budget
+            }
+            b = kept
+        }
+        if store.refusedAtApply > 0 {
+            logger.warn("max_series reached: runs dropped or refused (see runstatus_series_dropped_total)",
+                        ["runs": String(store.refusedAtApply), "max_series": String(config.maxSeries)])
+        }
+        if !store.shard.isAll {
+            logger.info("sharding: keeping the runs of this shard only", ["shard": String(store.shard.index),
+                                                                          "total_shards": String(store.shard.total)])
+        }
         if config.targets.isEmpty { store.markReady() }
         let tasks = config.targets.map { target in
             Task.detached { [self] in await self.loop(target, config: config, limiter: limiter) }
@@ -62,10 +89,18 @@ public final class Poller: Sendable {
 
     private func loop(_ target: TargetConfig, config: ExporterConfig, limiter: ConcurrencyLimiter) async {
         var notBefore = 0.0
+        var lastListing: Double?
+        let listingInterval = target.discover.map { $0.interval ?? target.pollInterval }
         while !Task.isCancelled {
             let cycleStart = now()
             if cycleStart >= notBefore {
-                notBefore = await cycle(target, config: config, limiter: limiter)
+                // A little slack, as for polls, so a listing that ends a moment late is not put off a whole cycle.
+                let listingDue = listingInterval.map { interval in
+                    lastListing.map { cycleStart - $0 >= interval - min(1.0, interval * 0.1) } ?? true
+                } ?? false
+                let outcome = await cycle(target, config: config, limiter: limiter, listing: listingDue)
+                notBefore = outcome.notBefore
+                if outcome.listed { lastListing = cycleStart }
             } else {
                 logger.debug("poll cycle skipped: vendor asked to wait", ["target": target.name,
                              "seconds": String(Int(notBefore - cycleStart))])
@@ -88,11 +123,21 @@ public final class Poller: Sendable {
         }
     }
 
-    /// One cycle of one target; returns the time before which the vendor asked not to be called again.
-    func cycle(_ target: TargetConfig, config: ExporterConfig, limiter: ConcurrencyLimiter) async -> Double {
-        let due = store.duePolls(target: target.name, now: now(), pollInterval: target.pollInterval,
-                                 terminalInterval: target.terminalPollInterval)
-        guard !due.isEmpty else { return 0 }
+    struct CycleOutcome {
+        /// The time before which the vendor asked not to be called again.
+        var notBefore = 0.0
+        /// Whether a listing was made (successful or not).
+        var listed = false
+    }
+
+    /// One cycle of one target: the listing when due, then the runs due for a poll.
+    func cycle(_ target: TargetConfig, config: ExporterConfig, limiter: ConcurrencyLimiter, listing: Bool = false) async -> CycleOutcome {
+        let deadline = monotonic() + target.pollInterval
+        let listing = listing && target.discover != nil && target.vendor.lister != nil
+        if !listing, store.duePolls(target: target.name, now: now(), pollInterval: target.pollInterval,
+                                    terminalInterval: target.terminalPollInterval).isEmpty {
+            return CycleOutcome()
+        }
 
         var headers = target.headers
         if let source = target.auth.source {
@@ -102,50 +147,58 @@ public final class Poller: Sendable {
             case .failure(let error):
                 logger.error("cannot read credentials; skipping poll cycle", ["target": target.name, "error": error.message])
                 store.finishCycle(target: target.name, reached: false, authFailed: true)
-                return 0
+                return CycleOutcome(listed: listing)
             }
         }
 
-        let context = PollContext(target: target, headers: headers, maxBodyBytes: config.maxResponseBytes)
+        let budget = budgets.withLock { $0[target.name] } ?? RateBudget(limit: nil, clock: monotonic)
         let backoff = Backoff()
+        let context = PollContext(target: target, headers: headers, maxBodyBytes: config.maxResponseBytes,
+                                  budget: budget, deadline: deadline, backoff: backoff, limiter: limiter)
         var summary = CycleSummary()
+        if listing, let result = await discover(context) { summary.add(result) }
+        // After the listing: runs it observed are not due any more, runs it found are.
+        let due = store.duePolls(target: target.name, now: now(), pollInterval: target.pollInterval,
+                                 terminalInterval: target.terminalPollInterval)
         // A window of at most max_concurrency child tasks per target, so 10,000 runs do not mean 10,000 tasks at once.
         await withTaskGroup(of: PollResult?.self) { group in
             var iterator = due.makeIterator()
             func addNext() -> Bool {
                 guard let poll = iterator.next() else { return false }
-                group.addTask { [self] in
-                    await limiter.withSlot { [self] () async -> PollResult? in
-                        // The vendor asked us to wait (429/503 Retry-After): leave the rest for a later cycle.
-                        if backoff.until > now() { return nil }
-                        let result = await pollRun(poll, context)
-                        if let wait = result.retryAfter {
-                            backoff.extend(to: now() + min(wait, 3600))
-                        }
-                        return result
-                    } ?? nil
-                }
+                group.addTask { [self] in await pollRun(poll, context) }
                 return true
             }
             for _ in 0..<config.maxConcurrency where addNext() {}
             for await result in group {
-                if let result { summary.add(result) }
+                if let result { summary.add(result) } else { summary.deferred += 1 }
                 _ = addNext()
             }
         }
-        store.finishCycle(target: target.name, reached: summary.reached, authFailed: summary.authFailed)
+        // A cycle that made no request at all (everything left for later) says nothing about the vendor.
+        if summary.polled > 0 {
+            store.finishCycle(target: target.name, reached: summary.reached, authFailed: summary.authFailed)
+        }
         if let first = summary.firstError {
             logger.warn("poll cycle had errors", ["target": target.name, "vendor": target.vendor.rawValue,
                                                   "errors": String(summary.errors), "polled": String(summary.polled),
                                                   "first_run": first.runID, "first_error": first.error.description])
         }
-        return backoff.until
+        if summary.deferred > 0 {
+            logger.info("rate budget or Retry-After: polls left for the next cycle",
+                        ["target": target.name, "deferred": String(summary.deferred), "polled": String(summary.polled)])
+        }
+        return CycleOutcome(notBefore: backoff.until, listed: listing)
     }
 
     struct PollContext: Sendable {
         var target: TargetConfig
         var headers: [String: String]
         var maxBodyBytes: Int
+        var budget: RateBudget
+        /// Monotonic seconds: no request of this cycle starts later.
+        var deadline: Double
+        var backoff: Backoff
+        var limiter: ConcurrencyLimiter
     }
 
     struct PollResult: Sendable {
@@ -153,12 +206,12 @@ public final class Poller: Sendable {
         var reached = false
         var authFailed = false
         var error: PollError?
-        var retryAfter: Double? { error?.retryAfter }
     }
 
     struct CycleSummary {
         var polled = 0
         var errors = 0
+        var deferred = 0
         var reached = false
         var authFailed = false
         var firstError: (runID: String, error: PollError)?
@@ -174,15 +227,90 @@ public final class Poller: Sendable {
         }
     }
 
+    /// Lists the target's runs page by page (within the budget and the cycle's deadline) and hands them to the store.
+    /// Nil when no list request could be made this cycle.
+    private func discover(_ ctx: PollContext) async -> PollResult? {
+        let target = ctx.target
+        var result = PollResult(runID: "(listing)")
+        guard let discovery = target.discover, let lister = target.vendor.lister else { return nil }
+        let query = discovery.query(now: now())
+        var cursor: ListingCursor?
+        var found: [ListedRun] = []
+        var complete = false
+        var pages = 0
+        // WES lists newest first: the window is the first max_runs. Instabase lists oldest first: read on (up to ten
+        // windows' worth) and keep the newest. Sequentum: one newest-first list per agent, merged below.
+        let oldestFirst = target.vendor == .instabase
+        let entryCap = oldestFirst ? 10 * discovery.maxRuns : discovery.maxRuns
+        // Servers that keep handing out new tokens for empty pages end here.
+        let maxPages = target.vendor == .sequentum ? discovery.agents.count : entryCap / max(1, discovery.pageSize) + 2
+        while pages < maxPages {
+            let currentCursor = cursor
+            guard let fetched = await request(lister.listRequest(query, cursor: currentCursor), ctx, decode: { response, decodeContext in
+                lister.decodeList(response, query: query, cursor: currentCursor, context: decodeContext)
+            }) else { break }
+            pages += 1
+            note(&result, response: fetched.response, error: fetched.result.error)
+            store.recordListRequest(target: target.name, error: fetched.result.error, latency: fetched.latency, at: now())
+            guard case .success(let page) = fetched.result else {
+                if let e = fetched.result.error {
+                    logger.warn("listing runs failed", ["target": target.name, "vendor": target.vendor.rawValue,
+                                                        "page": String(pages), "reason": e.reason.rawValue, "error": e.message])
+                }
+                break
+            }
+            if !page.skipped.isEmpty {
+                logger.warn("list entries without a usable run id were skipped",
+                            ["target": target.name, "count": String(page.skipped.count), "first": page.skipped[0]])
+            }
+            found.append(contentsOf: page.runs)
+            if target.vendor != .sequentum, found.count >= entryCap {
+                if oldestFirst {
+                    logger.warn("listing stopped at ten times max_runs; narrow it with max_age or a status filter",
+                                ["target": target.name, "listed": String(found.count)])
+                }
+                complete = true
+                break
+            }
+            guard let next = page.next else { complete = true; break }
+            cursor = next
+        }
+        if target.vendor != .wes {
+            // Newest first by start (not yet started counts as newest), so the window keeps the newest runs.
+            found = found.enumerated().sorted { a, b in
+                let x = a.element.observation?.startTime ?? .infinity, y = b.element.observation?.startTime ?? .infinity
+                return x != y ? x > y : a.offset < b.offset
+            }.map(\.element)
+        }
+        let window = Array(found.prefix(discovery.maxRuns))
+        let outcome = store.applyListing(target: target.name, runs: window, complete: complete, at: now())
+        if outcome != ListingOutcome() {
+            logger.info("discovered runs", ["target": target.name, "listed": String(window.count),
+                                            "added": String(outcome.added), "removed": String(outcome.removed),
+                                            "refused_for_max_series": String(outcome.refused)])
+        }
+        guard pages > 0 else { return nil }
+        if !complete, result.error == nil {
+            logger.debug("listing left incomplete for this cycle", ["target": target.name, "pages": String(pages)])
+        }
+        return result
+    }
+
     /// Polls one run: the status call, then for WES the details call when the run is new or its state moved.
-    private func pollRun(_ poll: DuePoll, _ ctx: PollContext) async -> PollResult {
+    /// Nil when the status call was not made (rate budget, deadline, Retry-After): the run stays due.
+    private func pollRun(_ poll: DuePoll, _ ctx: PollContext) async -> PollResult? {
         let adapter = ctx.target.vendor.adapter
         let target = ctx.target
         var result = PollResult(runID: poll.runID)
-        let (statusOutcome, statusLatency, response) = await request(adapter.statusRequest(runID: poll.runID), ctx) { response, decodeContext in
-            adapter.decodeStatus(response, runID: poll.runID, context: decodeContext)
-        }
-        note(&result, response: response, outcome: statusOutcome)
+        // When the list already said the state, the details call alone (state and times) spares the status call.
+        let detailsOnly = poll.detailsOnly ? adapter.detailsRequest(runID: poll.runID) : nil
+        guard let status = await request(detailsOnly ?? adapter.statusRequest(runID: poll.runID), ctx, decode: { response, decodeContext in
+            detailsOnly != nil ? adapter.decodeDetails(response, runID: poll.runID, context: decodeContext)
+                               : adapter.decodeStatus(response, runID: poll.runID, context: decodeContext)
+        }) else { return nil }
+        let statusOutcome = status.outcome
+        let statusLatency = status.latency
+        note(&result, response: status.response, error: status.result.error)
 
         guard case .observed(var obs) = statusOutcome else {
             if case .failed(let e) = statusOutcome {
@@ -196,19 +324,23 @@ public final class Poller: Sendable {
         var detailsMissing = false
         var details: (PollOutcome, Double)?
         if obs.timesUnknown, moved || poll.needsDetails, let detailsRequest = adapter.detailsRequest(runID: poll.runID) {
-            let (outcome, latency, response) = await request(detailsRequest, ctx) { response, decodeContext in
+            if let fetched = await request(detailsRequest, ctx, decode: { response, decodeContext in
                 adapter.decodeDetails(response, runID: poll.runID, context: decodeContext)
-            }
-            note(&result, response: response, outcome: outcome)
-            details = (outcome, latency)
-            switch outcome {
-            case .observed(let d):
-                obs.startTime = d.startTime
-                obs.endTime = obs.state.isTerminal ? d.endTime : nil
-                obs.timesUnknown = false
-            case .failed(let e):
+            }) {
+                note(&result, response: fetched.response, error: fetched.result.error)
+                details = (fetched.outcome, fetched.latency)
+                switch fetched.outcome {
+                case .observed(let d):
+                    obs.startTime = d.startTime
+                    obs.endTime = obs.state.isTerminal ? d.endTime : nil
+                    obs.timesUnknown = false
+                case .failed(let e):
+                    detailsMissing = true
+                    logger.debug("details call failed", ["target": target.name, "run": poll.runID, "reason": e.reason.rawValue, "error": e.message])
+                }
+            } else {
+                // Out of budget for this cycle: the times come with the next poll.
                 detailsMissing = true
-                logger.debug("details call failed", ["target": target.name, "run": poll.runID, "reason": e.reason.rawValue, "error": e.message])
             }
         }
 
@@ -230,38 +362,75 @@ public final class Poller: Sendable {
         return result
     }
 
-    private func note(_ result: inout PollResult, response: VendorResponse?, outcome: PollOutcome) {
+    private func note(_ result: inout PollResult, response: VendorResponse?, error: PollError?) {
         if let status = response?.status {
             // A gateway error means a proxy answered, not the vendor.
             if ![502, 503, 504].contains(status) { result.reached = true }
             if status == 401 || status == 403 { result.authFailed = true }
         }
-        if case .failed(let e) = outcome, result.error == nil { result.error = e }
+        if let error, result.error == nil { result.error = error }
     }
 
-    private func request(_ req: VendorRequest, _ ctx: PollContext,
-                         decode: (VendorResponse, DecodeContext) -> Result<RunObservation, PollError>)
-        async -> (PollOutcome, Double, VendorResponse?) {
+    /// One answer and what it decoded to.
+    struct Fetched<T: Sendable>: Sendable {
+        var result: Result<T, PollError>
+        var latency: Double
+        var response: VendorResponse?
+    }
+
+    /// Makes one request within the cycle's limits: nil when it was not made (the vendor asked to wait, the rate
+    /// budget has no room before the cycle's deadline, or the loop was cancelled).
+    private func request<T: Sendable>(_ req: VendorRequest, _ ctx: PollContext,
+                                      decode: (VendorResponse, DecodeContext) -> Result<T, PollError>) async -> Fetched<T>? {
         guard let url = URL(string: ctx.target.url + req.pathAndQuery) else {
-            return (.failed(PollError(.badRequest, "cannot form a URL from path \(req.pathAndQuery)")), 0, nil)
+            return Fetched(result: .failure(PollError(.badRequest, "cannot form a URL from path \(req.pathAndQuery)")), latency: 0)
         }
+        // The vendor asked us to wait (429/503 Retry-After): leave the rest for a later cycle.
+        if ctx.backoff.until > now() { return nil }
+        guard case .granted(let claimWaited) = await ctx.budget.claim(deadline: ctx.deadline) else { return nil }
         var headers = req.headers
         for (k, v) in ctx.headers { headers[k] = v }
-        let clock = ContinuousClock()
-        let started = clock.now
-        let fetched = await fetcher.get(url, headers: headers, timeout: ctx.target.timeout, maxBodyBytes: ctx.maxBodyBytes)
-        let elapsed = started.duration(to: clock.now)
-        let latency = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        switch fetched {
-        case .failure(let e):
-            return (.failed(e), latency, nil)
-        case .success(let response):
-            let decodeContext = DecodeContext(timeZoneIdentifier: ctx.target.timeZone, now: now())
-            switch decode(response, decodeContext) {
-            case .success(let obs): return (.observed(obs), latency, response)
-            case .failure(let e): return (.failed(e), latency, response)
-            }
+        let target = ctx.target
+        let fetched = await ctx.limiter.withSlot { [self] () async -> (Result<VendorResponse, PollError>, Double)? in
+            guard case .granted(let startWaited) = await ctx.budget.start(deadline: ctx.deadline) else { return nil }
+            if claimWaited || startWaited { store.countRateLimitWait(target: target.name) }
+            let clock = ContinuousClock()
+            let started = clock.now
+            let answer = await fetcher.get(url, headers: headers, timeout: target.timeout, maxBodyBytes: ctx.maxBodyBytes)
+            let elapsed = started.duration(to: clock.now)
+            return (answer, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         }
+        guard let (answer, latency) = fetched ?? nil else { return nil }
+        switch answer {
+        case .failure(let e):
+            return Fetched(result: .failure(e), latency: latency)
+        case .success(let response):
+            let at = now()
+            let decodeContext = DecodeContext(timeZoneIdentifier: target.timeZone, now: at)
+            let result = decode(response, decodeContext)
+            let retryAfter = response.retryAfter(now: at)
+                ?? (response.status == 429 || response.status == 503 ? response.rateLimitReset(now: at) : nil)
+            ctx.budget.observe(remaining: response.rateLimitRemaining, resetIn: response.rateLimitReset(now: at),
+                               retryAfter: retryAfter)
+            if let wait = result.error?.retryAfter { ctx.backoff.extend(to: at + min(wait, 3600)) }
+            return Fetched(result: result, latency: latency, response: response)
+        }
+    }
+}
+
+extension Poller.Fetched where T == RunObservation {
+    var outcome: PollOutcome {
+        switch result {
+        case .success(let o): .observed(o)
+        case .failure(let e): .failed(e)
+        }
+    }
+}
+
+extension Result {
+    var error: Failure? {
+        if case .failure(let e) = self { return e }
+        return nil
     }
 }
 

@@ -38,7 +38,11 @@ public struct InstabaseAdapter: VendorAdapter {
 
     private func decode(_ response: VendorResponse, runID: String) throws(PollError) -> RunObservation {
         let root = try response.jsonObject(runID: runID)
-        let reader = FieldReader(runID: runID, status: response.status)
+        return try Self.observation(root, FieldReader(runID: runID, status: response.status))
+    }
+
+    /// One run object: the status call's answer, and each entry of the runs list.
+    static func observation(_ root: JSONValue, _ reader: FieldReader) throws(PollError) -> RunObservation {
         guard let status = try reader.string(reader.required(root["status"], "status"), "status") else {
             throw reader.error("status", "is null")
         }

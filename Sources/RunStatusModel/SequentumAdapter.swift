@@ -53,7 +53,11 @@ public struct SequentumAdapter: VendorAdapter {
 
     private func decode(_ response: VendorResponse, runID: String) throws(PollError) -> RunObservation {
         let root = try response.jsonObject(runID: runID)
-        let reader = FieldReader(runID: runID, status: response.status)
+        return try Self.observation(root, FieldReader(runID: runID, status: response.status))
+    }
+
+    /// One run object: the status call's answer, and each entry of the agent's runs list.
+    static func observation(_ root: JSONValue, _ reader: FieldReader) throws(PollError) -> RunObservation {
         let (state, vendorState, mapped) = try Self.state(reader.required(root["status"], "status"), reader)
         return .normalized(
             state: state, vendorState: vendorState, mapped: mapped,

@@ -17,6 +17,12 @@ public struct SimulatorScenario: Sendable {
     public var nexioRequestsPerMinute: Int
     /// RSA reports zoneless server-local times: the server's offset from UTC, in seconds east.
     public var rsaUTCOffsetSeconds: Int
+    /// Sliding-window limits by vendor name, on top of the vendors' own ones above; see `SimulatedRateLimit`.
+    public var rateLimits: [String: SimulatedRateLimit] = [:]
+    /// Keep a log of every request (`VendorSimulator.requestLog`); off by default, as it grows with every request.
+    public var recordsRequests = false
+    /// WES lists `RunSummary` objects with `start_time` and `end_time`, as WES 1.1 servers do.
+    public var wesListsRunSummaries = false
 
     public init(start: Double, runs: [SimulatedRun] = [], credentials: [String: String] = [:],
                 sequentumRequestsPerMinute: Int = 100, nexioRequestsPerMinute: Int = 0, rsaUTCOffsetSeconds: Int = 0) {

@@ -34,7 +34,7 @@ extension VendorSimulator {
             let run = index.runs[order[position]]
             if listed(run, now: now), let snapshot = run.snapshot(at: now) {
                 if runs.count == pageSize { next = Self.wesToken(position: position); break }
-                runs.append(Self.wesStatus(run, snapshot))
+                runs.append(scenario.wesListsRunSummaries ? Self.wesSummary(run, snapshot) : Self.wesStatus(run, snapshot))
             }
             position += 1
         }
@@ -42,6 +42,17 @@ extension VendorSimulator {
         body.raw("runs", JSONText.array(runs))
         body.string("next_page_token", next)
         return Self.json(200, body.closed)
+    }
+
+    /// WES 1.1's `RunSummary`: the state and the times, RFC 3339 or empty before they happen.
+    private static func wesSummary(_ run: PreparedRun, _ snapshot: RunSnapshot) -> String {
+        var o = JSONText()
+        o.string("run_id", run.id)
+        o.string("state", snapshot.state)
+        o.string("start_time", snapshot.startedAt.map { TimeText.iso($0) } ?? "")
+        o.string("end_time", snapshot.finishedAt.map { TimeText.iso($0) } ?? "")
+        o.raw("tags", "{}")
+        return o.closed
     }
 
     private static func wesStatus(_ run: PreparedRun, _ snapshot: RunSnapshot) -> String {

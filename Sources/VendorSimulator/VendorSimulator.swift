@@ -20,6 +20,10 @@ public final class VendorSimulator: Sendable {
         var perVendor = [Int](repeating: 0, count: SimulatedVendor.allCases.count)
         /// Fixed one-minute windows by vendor and presented credential.
         var windows: [String: (start: Double, count: Int)] = [:]
+        /// The scenario's sliding-window limits, by vendor and presented credential.
+        var sliding: [String: SlidingWindow] = [:]
+        var log: [SimulatorRequestRecord] = []
+        var limited = 0
     }
 
     /// - Parameters:
@@ -37,6 +41,12 @@ public final class VendorSimulator: Sendable {
     /// Every request handled, whatever its answer.
     public var requestCount: Int { state.withLock { $0.total } }
 
+    /// Every request handled so far, when the scenario `recordsRequests`; empty otherwise.
+    public var requestLog: [SimulatorRequestRecord] { state.withLock { $0.log } }
+
+    /// Requests refused for the scenario's `rateLimits` (429).
+    public var rateLimitedCount: Int { state.withLock { $0.limited } }
+
     /// Requests routed to `vendor` (`"rsa"`, …), whatever their answer.
     public func requestCount(for vendor: String) -> Int {
         guard let vendor = SimulatedVendor(name: vendor) else { return 0 }
@@ -52,6 +62,17 @@ public final class VendorSimulator: Sendable {
     }
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        let now = now()
+        let response = route(request, now: now)
+        if scenario.recordsRequests {
+            let vendor = Self.route(request.path.split(separator: "/"))?.vendor.name ?? ""
+            let record = SimulatorRequestRecord(time: now, vendor: vendor, target: request.target, status: response.status)
+            state.withLock { $0.log.append(record) }
+        }
+        return response
+    }
+
+    private func route(_ request: HTTPRequest, now: Double) -> HTTPResponse {
         let segments = request.path.split(separator: "/")
         let route = Self.route(segments)
         state.withLock { counters in
@@ -64,13 +85,53 @@ public final class VendorSimulator: Sendable {
                                 body: "Only GET is simulated\n", headers: [("Allow", "GET")])
         }
         let rest = segments.dropFirst(route.prefixLength)
-        let now = now()
-        switch route.vendor {
+        guard let limit = scenario.rateLimits[route.vendor.name] else {
+            return dispatch(route.vendor, request, rest: rest, now: now)
+        }
+        let key = "\(route.vendor.rawValue) \(request.header("Authorization") ?? request.header("X-SBG-Auth-Token") ?? "")"
+        let verdict = state.withLock { counters in
+            var window = counters.sliding[key] ?? SlidingWindow()
+            let verdict = window.admit(at: now, limit: limit)
+            counters.sliding[key] = window
+            if case .limited = verdict { counters.limited += 1 }
+            return verdict
+        }
+        var response: HTTPResponse
+        let remaining: Int, resetAt: Double
+        switch verdict {
+        case .limited(let retryAfter, let reset):
+            response = Self.tooManyRequests(route.vendor, request, retryAfter: retryAfter, now: now)
+            response.headers.removeAll { ["retry-after", "x-ratelimit-reset", "x-ratelimit-remaining"].contains($0.name.lowercased()) }
+            response.headers.append(("Retry-After", String(Self.wholeSeconds(retryAfter))))
+            (remaining, resetAt) = (0, reset)
+        case .accepted(let left, let reset):
+            response = dispatch(route.vendor, request, rest: rest, now: now)
+            (remaining, resetAt) = (left, reset)
+        }
+        response.headers.append(("X-RateLimit-Limit", String(limit.requests)))
+        response.headers.append(("X-RateLimit-Remaining", String(remaining)))
+        response.headers.append(("X-RateLimit-Reset", String(Int64(resetAt.rounded(.up)))))
+        return response
+    }
+
+    private func dispatch(_ vendor: SimulatedVendor, _ request: HTTPRequest, rest: ArraySlice<Substring>, now: Double) -> HTTPResponse {
+        switch vendor {
         case .rsa: return rsa(request, rest: rest, now: now)
         case .sequentum: return sequentum(request, rest: rest, now: now)
         case .instabase: return instabase(request, rest: rest, now: now)
         case .wes: return wes(request, rest: rest, now: now)
         case .nexio: return nexio(request, rest: rest, now: now)
+        }
+    }
+
+    /// The vendor's own 429 body.
+    private static func tooManyRequests(_ vendor: SimulatedVendor, _ request: HTTPRequest, retryAfter: Double, now: Double) -> HTTPResponse {
+        switch vendor {
+        case .rsa: return rsaError(429, "Too many requests. Try again later.")
+        case .sequentum: return sequentumProblem(429, "Rate limit exceeded.", instance: String(request.path), retryAfter: retryAfter)
+        case .instabase: return instabaseError(429)
+        case .wes: return wesError(429, "Too many requests")
+        case .nexio: return nexioError(429, now: now, resetIn: retryAfter)
         }
     }
 
