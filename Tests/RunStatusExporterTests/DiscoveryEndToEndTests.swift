@@ -322,19 +322,8 @@ import VendorSimulator
                 .render(format: .text).body, as: UTF8.self)
             #expect(body.contains("runstatus_discovered_runs{") && body.contains("runstatus_series_dropped_total{")
                 && body.contains("runstatus_rate_limit_waits_total{"))
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: PromtoolTests.promtool!)
-            process.arguments = ["check", "metrics"]
-            let input = Pipe(), output = Pipe()
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            input.fileHandleForWriting.write(Data(body.utf8))
-            try input.fileHandleForWriting.close()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "promtool check metrics failed:\n\(text)")
+            let (status, text) = try await runProgram(PromtoolTests.promtool!, ["check", "metrics"], input: Data(body.utf8))
+            #expect(status == 0, "promtool check metrics failed:\n\(text)")
             #expect(text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool lint findings:\n\(text)")
         }
     }

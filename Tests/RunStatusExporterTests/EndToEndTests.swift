@@ -222,19 +222,8 @@ import VendorSimulator
         try await EndToEndTests.withExporter(EndToEndTests.scenario(), clockAt: EndToEndTests.t0 + 1000) { r in
             _ = try await httpGet(r.base + "/nope")  // so http_requests_total has a 404 series too
             let body = try await httpGet(r.base + "/metrics").2
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Self.promtool!)
-            process.arguments = ["check", "metrics"]
-            let input = Pipe(), output = Pipe()
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            input.fileHandleForWriting.write(Data(body.utf8))
-            try input.fileHandleForWriting.close()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "promtool check metrics failed:\n\(text)")
+            let (status, text) = try await runProgram(Self.promtool!, ["check", "metrics"], input: Data(body.utf8))
+            #expect(status == 0, "promtool check metrics failed:\n\(text)")
             #expect(text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool lint findings:\n\(text)")
         }
     }

@@ -33,12 +33,14 @@ final class FakeFetcher: Fetcher {
                      pollInterval: interval, terminalPollInterval: 600, timeout: 1)
     }
 
-    static func run(_ config: ExporterConfig, _ fetcher: FakeFetcher, clock: ManualClock,
-                    for seconds: Double, environment: @escaping @Sendable (String) -> String? = { _ in nil }) async -> MetricsStore {
+    /// Runs a poller until `fetcher` saw `requests` requests (bounded: the suite may be busy), then `settle` seconds more.
+    static func run(_ config: ExporterConfig, _ fetcher: FakeFetcher, clock: ManualClock, until requests: Int,
+                    settle: Double) async -> MetricsStore {
         let store = MetricsStore(config: config)
-        let poller = Poller(store: store, fetcher: fetcher, logger: LogCapture().logger, now: clock.closure, environment: environment)
+        let poller = Poller(store: store, fetcher: fetcher, logger: LogCapture().logger, now: clock.closure)
         poller.start(config)
-        try? await Task.sleep(for: .seconds(seconds))
+        _ = await eventually(timeout: 30) { fetcher.count >= requests }
+        try? await Task.sleep(for: .seconds(settle))
         await poller.stop()
         return store
     }
@@ -51,7 +53,7 @@ final class FakeFetcher: Fetcher {
         let clock = ManualClock(1_800_000_000)
         var config = ExporterConfig(targets: [Self.target(runs: ["a", "b", "c"])])
         config.maxConcurrency = 1
-        let store = await Self.run(config, fetcher, clock: clock, for: 0.5)
+        let store = await Self.run(config, fetcher, clock: clock, until: 1, settle: 0.5)
         // The 429 came first; the rest of that cycle and every later one waited (the clock did not move).
         #expect(fetcher.count == 1)
         let t = store.snapshot().targets[0]
@@ -64,12 +66,14 @@ final class FakeFetcher: Fetcher {
         }
         let clock2 = ManualClock(1_800_000_000)
         let store2 = MetricsStore(config: config)
-        let poller = Poller(store: store2, fetcher: fetcher2, logger: LogCapture().logger, now: clock2.closure)
+        // The rate budget keeps its own (monotonic) clock for the vendor's wait: it moves with the test's clock here.
+        let poller = Poller(store: store2, fetcher: fetcher2, logger: LogCapture().logger, now: clock2.closure, monotonic: clock2.closure)
         poller.start(config)
+        _ = await eventually(timeout: 30) { fetcher2.count >= 1 }
         try? await Task.sleep(for: .milliseconds(300))
         #expect(fetcher2.count == 1)
         clock2.set(1_800_000_121)
-        let resumed = await eventually(timeout: 10) { fetcher2.count >= 4 }
+        let resumed = await eventually(timeout: 30) { fetcher2.count >= 4 }
         await poller.stop()
         #expect(resumed)
     }
@@ -84,9 +88,9 @@ final class FakeFetcher: Fetcher {
         let store = MetricsStore(config: config)
         let poller = Poller(store: store, fetcher: fetcher, logger: LogCapture().logger, now: clock.closure)
         poller.start(config)
-        _ = await eventually { fetcher.count >= 1 }
+        _ = await eventually(timeout: 30) { fetcher.count >= 1 }
         clock.set(1_800_000_001)
-        let broken = await eventually { fetcher.count >= 2 }
+        let broken = await eventually(timeout: 30) { fetcher.count >= 2 }
         await poller.stop()
         #expect(broken)
         let t = store.snapshot().targets[0]
@@ -113,7 +117,7 @@ final class FakeFetcher: Fetcher {
         let poller = Poller(store: store, fetcher: fetcher, logger: LogCapture().logger, now: clock.closure)
         poller.start(config)
         // The slow target fills every concurrency slot but one request per slot; the fast one still gets through.
-        let fastPolled = await eventually(timeout: 5) {
+        let fastPolled = await eventually(timeout: 30) {
             store.snapshot().targets[1].runs[0].observation != nil
         }
         await poller.stop()
@@ -132,10 +136,10 @@ final class FakeFetcher: Fetcher {
         let store = MetricsStore(config: config)
         let poller = Poller(store: store, fetcher: fetcher, logger: LogCapture().logger, now: clock.closure)
         poller.start(config)
-        _ = await eventually { fetcher.count >= 1 }
+        _ = await eventually(timeout: 30) { fetcher.count >= 1 }
         try "rotated-token".write(to: file, atomically: true, encoding: .utf8)
         clock.set(1_800_000_010)
-        _ = await eventually { fetcher.count >= 2 }
+        _ = await eventually(timeout: 30) { fetcher.count >= 2 }
         await poller.stop()
         let auths = fetcher.requests.map { $0.headers["Authorization"] }
         #expect(auths.first == "Bearer first-token")
@@ -156,7 +160,7 @@ final class FakeFetcher: Fetcher {
         let store = MetricsStore(config: config)
         let poller = Poller(store: store, fetcher: fetcher, logger: LogCapture().logger, now: ManualClock(1_800_000_000).closure)
         poller.start(config)
-        let done = await eventually(timeout: 10) { fetcher.count >= 60 }
+        let done = await eventually(timeout: 30) { fetcher.count >= 60 }
         await poller.stop()
         #expect(done)
         #expect(inFlight.withLock { $0.peak } == 3)

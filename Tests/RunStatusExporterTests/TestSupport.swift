@@ -56,3 +56,25 @@ final class LogCapture: Sendable {
         Logger(level: .debug, format: .logfmt, sink: { [self] line in lines.withLock { $0.append(line) } })
     }
 }
+
+/// Runs a program to completion on a thread of its own (never on Swift's cooperative pool, which blocking
+/// pipe reads and waits would starve), feeding `input` to its stdin; returns its status and combined output.
+func runProgram(_ path: String, _ arguments: [String], input: Data = Data()) async throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let stdin = Pipe(), output = Pipe()
+    process.standardInput = stdin
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    return await withCheckedContinuation { continuation in
+        Thread.detachNewThread {
+            stdin.fileHandleForWriting.write(input)
+            try? stdin.fileHandleForWriting.close()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            continuation.resume(returning: (process.terminationStatus, text))
+        }
+    }
+}
