@@ -190,9 +190,11 @@ func withServer(_ configure: (inout HTTPServerConfiguration) -> Void = { _ in },
     await server.shutdown()
 }
 
-/// Waits (at most 5 s) until `condition` holds; for counters the event loop updates on its own thread.
-func eventually(_ condition: () -> Bool) async -> Bool {
-    for _ in 0..<500 {
+/// Waits (at most `seconds`, by the clock, however slowly sleeps return on a loaded machine) until `condition`
+/// holds; for counters the event loop updates on its own thread.
+func eventually(seconds: Int = 10, _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while ContinuousClock.now < deadline {
         if condition() { return true }
         try? await Task.sleep(for: .milliseconds(10))
     }
