@@ -6,6 +6,10 @@ import HTTPServer
 
 /// `runstatus-exporter healthcheck`: GET /-/healthy on the local listener; exit 0 when it answers 200.
 /// For the Dockerfile's HEALTHCHECK, which has no curl in a slim image.
+///
+/// With basic auth on (`--web.config.file`), every path asks for credentials and the probe has none (the web
+/// config holds only hashes): a 401 carrying `WWW-Authenticate: Basic` counts as alive, since only the running
+/// exporter's own listener answers that way. No password ever goes into a Dockerfile or a process list.
 enum HealthCheck {
     static func probe(listenAddress: String) -> Int32 {
         guard let address = try? ListenAddress(parsing: listenAddress) else {
@@ -26,7 +30,13 @@ enum HealthCheck {
         var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: 3)
         request.httpMethod = "GET"
         URLSession.shared.dataTask(with: request) { _, response, _ in
-            status.set((response as? HTTPURLResponse)?.statusCode ?? 0)
+            let http = response as? HTTPURLResponse
+            var code = http?.statusCode ?? 0
+            if code == 401, let challenge = http?.value(forHTTPHeaderField: "WWW-Authenticate"),
+               challenge.lowercased().hasPrefix("basic") {
+                code = 200  // alive, behind basic auth
+            }
+            status.set(code)
             done.signal()
         }.resume()
         _ = done.wait(timeout: .now() + 5)
