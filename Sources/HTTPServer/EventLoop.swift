@@ -187,7 +187,7 @@ final class EventLoop: @unchecked Sendable {
     private func acceptConnections(on listener: ListeningSocket, now: HTTPConnectionState.Moment) {
         for _ in 0..<Self.acceptBatch {
             var peer = SocketAddress()
-            let fd = peer.withMutableSockaddr { accept(listener.fd, $0, $1) }
+            let fd = peer.withMutableSockaddr { FileDescriptor.acceptCloseOnExec(listener.fd, $0, $1) }
             if fd >= 0 {
                 adopt(fd, peer: peer, now: now)
                 continue
@@ -251,7 +251,7 @@ final class EventLoop: @unchecked Sendable {
         var shed = 0
         while reserveFD >= 0 && shed < Self.acceptBatch {
             Glibc.close(reserveFD)
-            let fd = accept(listener.fd, nil, nil)
+            let fd = FileDescriptor.acceptCloseOnExec(listener.fd, nil, nil)
             if fd >= 0 {
                 Self.sendAtOnce(Self.refusal, to: fd)
                 Glibc.close(fd)

@@ -294,7 +294,7 @@ struct LifecycleTests {
                 var fds: [Int32] = []
                 defer { fds.forEach { close($0) } }
                 for _ in 0..<count {
-                    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
                     guard fd >= 0 else { break }
                     var address = sockaddr_in()
                     address.sin_family = sa_family_t(AF_INET)

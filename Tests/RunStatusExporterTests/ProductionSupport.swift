@@ -37,6 +37,9 @@ final class ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&files, 1, log.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&files, 1, 2)
+        // Nothing else open in the test process (other tests' sockets, pipes) may leak into the child: a leaked
+        // socket stays open after its owner closes it. glibc's closefrom action is not in the Glibc module.
+        if let closeFrom = Self.addCloseFrom { _ = closeFrom(&files, 3) }
 
         var merged = ProcessInfo.processInfo.environment
         for (key, value) in environment { merged[key] = value }
@@ -49,6 +52,10 @@ final class ChildProcess: Sendable {
         guard status == 0 else { throw TestError("cannot start \(executable): \(String(cString: strerror(status)))") }
         pid = child
     }
+
+    private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
+    private static let addCloseFrom: CloseFrom? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np")
+        .map { unsafeBitCast($0, to: CloseFrom.self) }
 
     /// The exit status if the child has ended (exit code, or 128 + signal), nil while it runs.
     var exitStatus: Int32? {
@@ -168,7 +175,7 @@ func freeLoopbackPorts(_ count: Int) throws -> [UInt16] {
     defer { sockets.forEach { _ = close($0) } }
     var ports: [UInt16] = []
     for _ in 0..<count {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestError("socket: errno \(errno)") }
         sockets.append(fd)
         var address = sockaddr_in()
@@ -210,7 +217,7 @@ func rawRequest(port: UInt16, _ target: String, method: String = "GET", headers:
 
 private func rawRequestNow(port: UInt16, method: String, target: String, headers: [(String, String)],
                            body: String) throws -> RawResponse {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
     guard fd >= 0 else { throw TestError("socket: errno \(errno)") }
     defer { close(fd) }
     var timeout = timeval(tv_sec: 15, tv_usec: 0)
