@@ -8,6 +8,11 @@ ARG SWIFT_VERSION=6.3.1
 ARG DEBIAN_RELEASE=bookworm
 
 FROM swift:${SWIFT_VERSION}-${DEBIAN_RELEASE} AS build
+# Headers of the system libraries the exporter links: zlib (gzip scrapes), libcrypt (bcrypt for basic auth).
+# Their run-time halves, zlib1g and libcrypt1, are part of every Debian base image.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends zlib1g-dev libcrypt-dev \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Manifest and sources only (.dockerignore keeps .build out). Tests/ too: SwiftPM wants the directory of every
 # target Package.swift declares, though only the executable is built.
@@ -32,7 +37,8 @@ COPY --from=build /out/runstatus-exporter /usr/local/bin/runstatus-exporter
 USER 10001:10001
 EXPOSE 7979
 # Asks the local /-/healthy on the default :7979. Started with another --web.listen-address, override this with
-# `--health-cmd 'runstatus-exporter healthcheck --web.listen-address=:PORT'`.
+# `--health-cmd 'runstatus-exporter healthcheck --web.listen-address=:PORT'`. With basic auth on
+# (--web.config.file) the probe needs no password: the listener's 401 challenge counts as alive.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
     CMD ["/usr/local/bin/runstatus-exporter", "healthcheck"]
 # Flags go after the image name (`docker run IMAGE --demo`); the default below expects a mounted config.

@@ -17,9 +17,12 @@ let package = Package(
         .target(name: "RunStatusModel"),
         // Built-in simulator of the five vendor APIs, for --demo, tests and benchmarks.
         .target(name: "VendorSimulator", dependencies: ["HTTPServer"]),
+        // System zlib (gzip-encoded scrapes) and libcrypt (bcrypt for basic auth), each through a tiny shim header.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCrypt", path: "Sources/CCrypt", providers: [.apt(["libcrypt-dev"])]),
         // Runtime: config, poller, URLSession fetcher, metrics store, routes, CLI.
         .target(name: "RunStatusExporter",
-                dependencies: ["Exposition", "HTTPServer", "RunStatusModel", "VendorSimulator"]),
+                dependencies: ["Exposition", "HTTPServer", "RunStatusModel", "VendorSimulator", "CZlib", "CCrypt"]),
         // Thin executable.
         .executableTarget(name: "runstatus-exporter", dependencies: ["RunStatusExporter"]),
 
@@ -28,7 +31,8 @@ let package = Package(
         .testTarget(name: "RunStatusModelTests", dependencies: ["RunStatusModel"]),
         .testTarget(name: "VendorSimulatorTests", dependencies: ["VendorSimulator", "HTTPServer"]),
         .testTarget(name: "RunStatusExporterTests",
-                    dependencies: ["RunStatusExporter", "Exposition", "HTTPServer", "RunStatusModel", "VendorSimulator"]),
+                    dependencies: ["RunStatusExporter", "Exposition", "HTTPServer", "RunStatusModel", "VendorSimulator",
+                                   "runstatus-exporter"]),
         // grafana/ proven on real programs: promtool, amtool, a live Prometheus against the demo exporter.
         .testTarget(name: "GrafanaTests", dependencies: ["runstatus-exporter"]),
     ],

@@ -40,6 +40,8 @@ final class EventLoop: @unchecked Sendable {
     private let configuration: HTTPServerConfiguration
     private let settings: HTTPConnectionState.Settings
     private let counters: CounterStore
+    /// `maxConnections`, cut to fit the open-file limit at start.
+    let connectionCap: Int
 
     // MARK: Loop thread only
 
@@ -69,6 +71,8 @@ final class EventLoop: @unchecked Sendable {
         self.configuration = configuration
         self.settings = HTTPConnectionState.Settings(configuration)
         self.counters = counters
+        connectionCap = FileDescriptorLimit.connectionCap(configured: configuration.maxConnections,
+                                                          limit: FileDescriptorLimit.current)
     }
 
     deinit {
@@ -86,6 +90,10 @@ final class EventLoop: @unchecked Sendable {
 
     func run() {
         reserveFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        if connectionCap < configuration.maxConnections {
+            configuration.log?("connection cap cut from \(configuration.maxConnections) to \(connectionCap) to fit the "
+                               + "open-file limit of \(FileDescriptorLimit.current)")
+        }
         var pollFDs: [pollfd] = []
         var polled: [Connection] = []
         while true {
@@ -179,7 +187,7 @@ final class EventLoop: @unchecked Sendable {
     private func acceptConnections(on listener: ListeningSocket, now: HTTPConnectionState.Moment) {
         for _ in 0..<Self.acceptBatch {
             var peer = SocketAddress()
-            let fd = peer.withMutableSockaddr { accept(listener.fd, $0, $1) }
+            let fd = peer.withMutableSockaddr { FileDescriptor.acceptCloseOnExec(listener.fd, $0, $1) }
             if fd >= 0 {
                 adopt(fd, peer: peer, now: now)
                 continue
@@ -243,7 +251,7 @@ final class EventLoop: @unchecked Sendable {
         var shed = 0
         while reserveFD >= 0 && shed < Self.acceptBatch {
             Glibc.close(reserveFD)
-            let fd = accept(listener.fd, nil, nil)
+            let fd = FileDescriptor.acceptCloseOnExec(listener.fd, nil, nil)
             if fd >= 0 {
                 Self.sendAtOnce(Self.refusal, to: fd)
                 Glibc.close(fd)
@@ -277,9 +285,17 @@ final class EventLoop: @unchecked Sendable {
         nextID += 1
         counters.update { $0.acceptedConnections += 1 }
 
-        if openCount >= configuration.maxConnections || stopping {
+        if openCount >= connectionCap && !stopping, let victim = oldestHeadReader() {
+            // Slowloris fills the cap with heads that never end: the newcomer, likely a scraper whose request
+            // arrives at once, takes the place of the connection that has dawdled longest.
+            close(victim)
+            counters.update { $0.evictedConnections += 1 }
+            log("evict", "connection cap of \(connectionCap) reached: closing the oldest connection still sending "
+                    + "its request head", now: now.instant)
+        }
+        if openCount >= connectionCap || stopping {
             counters.update { $0.rejectedOverCapacity += 1 }
-            log("cap", "connection cap of \(configuration.maxConnections) reached: answering 503", now: now.instant)
+            log("cap", "connection cap of \(connectionCap) reached: answering 503", now: now.instant)
             guard lingeringRefused < Self.maxLingeringRefused else {
                 Self.sendAtOnce(Self.refusal, to: fd)
                 Glibc.close(fd)
@@ -301,6 +317,16 @@ final class EventLoop: @unchecked Sendable {
         connections[fd] = connection
         // Clients usually send at once: reading now often saves a trip through poll.
         receive(on: connection, now: now)
+    }
+
+    /// The connection accepted first among those still sending a request head (or nothing yet); nil when none is.
+    /// A linear scan, run only at the cap.
+    private func oldestHeadReader() -> Connection? {
+        var oldest: Connection?
+        for connection in connections.values where !connection.refused && connection.state.phase == .readingHead {
+            if connection.id < oldest?.id ?? .max { oldest = connection }
+        }
+        return oldest
     }
 
     // MARK: - Connections

@@ -31,8 +31,10 @@ public struct HTTPServerConfiguration: Sendable {
     /// How long `stop()` lets responses in flight finish before closing every connection.
     public var shutdownGracePeriod: Duration = .seconds(2)
 
-    /// Open connections; one more gets a quick 503 and is closed.
-    public var maxConnections = 512
+    /// Open connections. At the cap, a newcomer takes the place of the oldest connection still sending its request
+    /// head (slowloris cannot lock out a scraper); when none is, the newcomer gets a quick 503 and is closed.
+    /// Cut at start to fit the open-file limit (see `FileDescriptorLimit`).
+    public var maxConnections = 4096
     /// Threads running the handler, so a slow handler never stalls the event loop or other clients.
     public var workerCount = 4
     /// `listen(2)` backlog (the kernel caps it at `net.core.somaxconn`).

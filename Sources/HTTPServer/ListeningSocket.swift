@@ -75,7 +75,7 @@ struct ListeningSocket: Sendable {
     private static func bind(_ address: SocketAddress, dualStack: Bool, backlog: Int32,
                              shown: String?) throws(HTTPServerError) -> ListeningSocket {
         let subject = shown ?? address.description
-        let fd = socket(address.family, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(address.family, FileDescriptor.streamCloseOnExec, 0)
         guard fd >= 0 else { throw .system("socket", subject, errno: errno) }
         func fail(_ operation: String, _ code: Int32) -> HTTPServerError {
             Glibc.close(fd)

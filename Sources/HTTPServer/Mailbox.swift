@@ -24,7 +24,8 @@ final class Mailbox: Sendable {
 
     init() throws(HTTPServerError) {
         var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { throw .system("pipe", "for the event loop", errno: errno) }
+        let code = FileDescriptor.pipeCloseOnExec(&fds)
+        guard code == 0 else { throw .system("pipe", "for the event loop", errno: code) }
         for fd in fds {
             let code = FileDescriptor.makeNonBlockingCloseOnExec(fd)
             if code != 0 {

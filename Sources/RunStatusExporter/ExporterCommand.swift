@@ -26,6 +26,17 @@ public enum ExporterCommand {
         }
         let logger = Logger(level: options.logLevel, format: options.logFormat)
 
+        // Refused like a bad main config: better not to start than to serve without the protection asked for.
+        var gate: WebGate?
+        if let path = options.webConfigFile {
+            do {
+                gate = WebGate(config: try WebConfig.load(path: path))
+            } catch {
+                printErr(error.lines.joined(separator: "\n") + "\n")
+                return 2
+            }
+        }
+
         var demo: DemoMode?
         let config: ExporterConfig
         if options.demo {
@@ -47,8 +58,17 @@ public enum ExporterCommand {
             }
             if options.configCheck {
                 print(ConfigCheck.summary(config, file: options.configFile!), terminator: "")
+                if let path = options.webConfigFile, let gate {
+                    print("\(path): valid, \(gate.config.basicAuthUsers.count) basic-auth user(s), "
+                          + "\(gate.config.headers.count) response header(s)")
+                }
                 return 0
             }
+        }
+        // Many connections (a slowloris flood, a crowd of scrapers) need many descriptors: take what the hard
+        // limit allows, as Go programs do.
+        if let limits = FileDescriptorLimit.raiseSoftToHard(), limits.after != limits.before {
+            logger.debug("raised the open-file limit", ["from": String(limits.before), "to": String(limits.after)])
         }
 
         let store = MetricsStore(config: config, shard: options.shard)
@@ -66,11 +86,16 @@ public enum ExporterCommand {
             var address = try ListenAddress(parsing: options.listenAddress)
             var serverConfig = HTTPServerConfiguration(address: address)
             serverConfig.log = { message in logger.warn("listener", ["error": message]) }
-            server = HTTPServer(configuration: serverConfig, handler: { routes.handle($0) })
+            if let gate {
+                server = HTTPServer(configuration: serverConfig, handler: { gate.handle($0, next: routes.handle) })
+            } else {
+                server = HTTPServer(configuration: serverConfig, handler: { routes.handle($0) })
+            }
             address.port = try server.start()
             logger.info("listening", ["address": address.description, "telemetry_path": options.telemetryPath,
                                       "targets": String(config.targets.count),
-                                      "runs": String(config.targets.reduce(0) { $0 + $1.runs.count })])
+                                      "runs": String(config.targets.reduce(0) { $0 + $1.runs.count }),
+                                      "basic_auth": gate?.requiresAuth == true ? "on" : "off"])
         } catch {
             logger.error("cannot start the HTTP listener", ["address": options.listenAddress, "error": "\(error)"])
             return 1
@@ -86,7 +111,8 @@ public enum ExporterCommand {
             logger.info("shutting down", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT"])
             break
         }
-        server.stop()
+        // Stops accepting, finishes the responses in flight (at most the grace period), then the polls.
+        await server.shutdown()
         await poller.stop()
         demo?.stop()
         logger.info("stopped")

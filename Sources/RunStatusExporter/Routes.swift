@@ -76,11 +76,17 @@ public final class Routes: Sendable {
         }
     }
 
-    /// The exposition of the current state, in the format the scraper prefers.
+    /// The exposition of the current state, in the format and content coding the scraper prefers.
     func metrics(_ request: HTTPRequest) -> HTTPResponse {
         let format = Self.negotiate(accept: request.header("Accept"))
         let body = render(format: format).body
-        return HTTPResponse(status: 200, headers: [("Content-Type", format.contentType)], body: body)
+        var headers = [("Content-Type", format.contentType), ("Vary", "Accept-Encoding")]
+        if ContentCoding.negotiate(acceptEncoding: request.header("Accept-Encoding")) == .gzip,
+           let compressed = Gzip.compress(body) {
+            headers.append(("Content-Encoding", "gzip"))
+            return HTTPResponse(status: 200, headers: headers, body: compressed)
+        }
+        return HTTPResponse(status: 200, headers: headers, body: body)
     }
 
     func render(format: ExpositionFormat) -> (body: [UInt8], samples: Int) {

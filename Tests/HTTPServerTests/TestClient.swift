@@ -41,7 +41,10 @@ final class TestClient: @unchecked Sendable {  // used by one thread at a time: 
 
     private init(port: UInt16, host: String, receiveBuffer: Int32?) throws {
         let ipv6 = host.contains(":")
-        fd = socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // Close-on-exec: the suite spawns programs (promtool, prometheus, the exporter) from other threads; a
+        // child inheriting this socket would keep it open after `close()`, and the server would never see the
+        // client leave.
+        fd = socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket: \(errno)") }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -106,6 +109,32 @@ final class TestClient: @unchecked Sendable {  // used by one thread at a time: 
     }
 
     func shutdownOutput() { shutdown(fd, Int32(SHUT_WR)) }
+
+    /// Connects, sends `head`, then sends `drip` every `interval` until a response byte (or the end) arrives, all
+    /// on one thread, so no thread hop delays the first bytes or the drips. Returns the drips sent.
+    static func connectAndDrip(port: UInt16, head: String, drip: String, interval: Int32, max: Int) async throws -> (TestClient, Int) {
+        try await onThread {
+            let client = try TestClient(port: port, host: "127.0.0.1", receiveBuffer: nil)
+            try client.sendNow(Array(head.utf8))
+            var dripped = 0
+            while dripped < max {
+                var descriptor = pollfd(fd: client.fd, events: Int16(POLLIN), revents: 0)
+                if poll(&descriptor, 1, interval) > 0 { break }
+                try? client.sendNow(Array(drip.utf8))
+                dripped += 1
+            }
+            return (client, dripped)
+        }
+    }
+
+    /// Connects and sends `text` on one thread, so the request arrives right after the connection.
+    static func connect(port: UInt16, sending text: String) async throws -> TestClient {
+        try await onThread {
+            let client = try TestClient(port: port, host: "127.0.0.1", receiveBuffer: nil)
+            try client.sendNow(Array(text.utf8))
+            return client
+        }
+    }
 
     /// Closes now; with input unread, the kernel answers the server with a reset.
     func close() {
@@ -190,9 +219,11 @@ func withServer(_ configure: (inout HTTPServerConfiguration) -> Void = { _ in },
     await server.shutdown()
 }
 
-/// Waits (at most 5 s) until `condition` holds; for counters the event loop updates on its own thread.
-func eventually(_ condition: () -> Bool) async -> Bool {
-    for _ in 0..<500 {
+/// Waits (at most `seconds`, by the clock, however slowly sleeps return on a loaded machine) until `condition`
+/// holds; for counters the event loop updates on its own thread.
+func eventually(seconds: Int = 10, _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while ContinuousClock.now < deadline {
         if condition() { return true }
         try? await Task.sleep(for: .milliseconds(10))
     }
