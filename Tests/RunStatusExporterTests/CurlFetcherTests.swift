@@ -60,6 +60,17 @@ import Testing
                 && !error.description.contains("127.0.0.1"), "\(error)")
     }
 
+    @Test func aTLSFailureIsAConnectionErrorSayingTLS() async throws {
+        // HTTPS to a plain-HTTP loopback peer: the handshake fails (no certificate ever verifies here).
+        let (server, port) = try Self.echoServer()
+        let result = await CurlFetcher().get(URL(string: "https://127.0.0.1:\(port)/runs/1")!, headers: [:],
+                                             timeout: 10, maxBodyBytes: 1024)
+        let error = try #require(result.error)
+        #expect(error.reason == .connection)
+        #expect(error.message.contains("TLS"), "\(error)")
+        await server.shutdown()
+    }
+
     @Test func cancellingTheCallingTaskAbortsTheTransfer() async throws {
         let peer = try SilentPeer(listening: true)
         defer { peer.close() }
