@@ -153,8 +153,9 @@ final class CurlEngine: @unchecked Sendable {
             }
             curl_multi_perform(multi, &running)
             collectFinished()
-            // Bounded wait: libcurl shortens it to its own next timer; submit() wakes it early.
-            curl_multi_poll(multi, nil, 0, 1000, &descriptors)
+            // libcurl shortens the wait to its own next timer and submit() wakes it: the long idle wait only
+            // spares an idle exporter needless wake-ups.
+            curl_multi_poll(multi, nil, 0, active.isEmpty ? 60_000 : 1000, &descriptors)
         }
         for easy in idle { curl_easy_cleanup(easy) }
         idle = []
