@@ -20,7 +20,7 @@ COPY Package.swift ./
 COPY Sources ./Sources
 COPY Tests ./Tests
 # --static-swift-stdlib links the Swift runtime and Foundation in, so the run stage needs no toolchain;
-# FoundationNetworking still links the system libcurl dynamically (libcurl4-openssl-dev is in the Swift image).
+# the vendor fetcher links the system libcurl dynamically (libcurl4-openssl-dev is in the Swift image).
 RUN swift build -c release --static-swift-stdlib --product runstatus-exporter \
  && install -D -m 0755 "$(swift build -c release --show-bin-path)/runstatus-exporter" /out/runstatus-exporter \
  && strip /out/runstatus-exporter

@@ -20,9 +20,11 @@ let package = Package(
         // System zlib (gzip-encoded scrapes) and libcrypt (bcrypt for basic auth), each through a tiny shim header.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt", providers: [.apt(["libcrypt-dev"])]),
-        // Runtime: config, poller, URLSession fetcher, metrics store, routes, CLI.
+        // System libcurl (the vendor fetcher), typed wrappers for its variadic setopt/getinfo in a shim header.
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // Runtime: config, poller, libcurl fetcher, metrics store, routes, CLI.
         .target(name: "RunStatusExporter",
-                dependencies: ["Exposition", "HTTPServer", "RunStatusModel", "VendorSimulator", "CZlib", "CCrypt"]),
+                dependencies: ["Exposition", "HTTPServer", "RunStatusModel", "VendorSimulator", "CZlib", "CCrypt", "CCurl"]),
         // Thin executable.
         .executableTarget(name: "runstatus-exporter", dependencies: ["RunStatusExporter"]),
 

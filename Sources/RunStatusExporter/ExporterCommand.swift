@@ -73,7 +73,7 @@ public enum ExporterCommand {
 
         let store = MetricsStore(config: config, shard: options.shard)
         store.recordReload(success: true, at: Date().timeIntervalSince1970)
-        let fetcher = URLSessionFetcher(maxConnectionsPerHost: config.maxConcurrency)
+        let fetcher = CurlFetcher(maxConnectionsPerHost: config.maxConcurrency)
         let poller = Poller(store: store, fetcher: fetcher, logger: logger)
         let reloader = Reloader(path: options.configFile, store: store, poller: poller, logger: logger)
         var reload: (@Sendable () -> Result<Void, ReloadError>)?

@@ -54,7 +54,7 @@ import VendorSimulator
         let cfg = config("http://127.0.0.1:\(server.port)")
         let logs = LogCapture()
         let store = MetricsStore(config: cfg, shard: shard)
-        let poller = Poller(store: store, fetcher: URLSessionFetcher(), logger: logs.logger, now: now)
+        let poller = Poller(store: store, fetcher: CurlFetcher(), logger: logs.logger, now: now)
         poller.start(cfg)
         let running = Running(simulator: simulator, simulatorServer: server, store: store, poller: poller, logs: logs, clock: clock)
         do {

@@ -67,7 +67,7 @@ import VendorSimulator
         mutate(&config)
         let logs = LogCapture()
         let store = MetricsStore(config: config)
-        let poller = Poller(store: store, fetcher: URLSessionFetcher(), logger: logs.logger, now: clock.closure)
+        let poller = Poller(store: store, fetcher: CurlFetcher(), logger: logs.logger, now: clock.closure)
         let routes = Routes(store: store, config: config, now: clock.closure)
         let server = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0), handler: { routes.handle($0) })
         let port = try server.start()

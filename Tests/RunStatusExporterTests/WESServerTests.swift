@@ -64,7 +64,7 @@ import Testing
         let config = ExporterConfig(targets: [target])
         let store = MetricsStore(config: config)
         let logs = LogCapture()
-        let poller = Poller(store: store, fetcher: URLSessionFetcher(), logger: logs.logger)
+        let poller = Poller(store: store, fetcher: CurlFetcher(), logger: logs.logger)
         poller.start(config)
         let routes = Routes(store: store, config: config)
         func metrics() -> [String: Double] { parseExposition(String(decoding: routes.render(format: .text).body, as: UTF8.self)) }
