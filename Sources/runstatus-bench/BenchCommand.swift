@@ -116,6 +116,9 @@ extension BenchOptions {
         if seed != 6 { a.append("--seed=\(seed)") }
         if logLevel != .info { a.append("--log.level=\(logLevel.name)") }
         if renderCache { a.append("--render-cache") }
+        if extraCycles > 0 { a.append("--extra-cycles=\(extraCycles)") }
+        if replay { a.append("--fetcher=replay") }
+        if phases != Phase.all { a.append("--phases=" + Phase.allCases.filter(phases.contains).map(\.rawValue).joined(separator: ",")) }
         return a.joined(separator: " ")
     }
 }
@@ -166,7 +169,8 @@ enum TargetCheck {
         for r in results {
             check(r.scrape.ratio <= 2, "a scrape during a poll cycle at \(BenchTable.count(r.runs)) runs ≤ 2× idle: "
                   + "×\(BenchTable.fixed(r.scrape.ratio, 1)) (\(r.scrape.duringSamples) scrapes during a "
-                  + "\(BenchTable.seconds(r.scrape.cycleSeconds)) cycle)")
+                  + "\(BenchTable.seconds(r.scrape.cycleSeconds)) cycle; longest store-lock wait "
+                  + "\(BenchTable.ms(r.scrape.lockWaitMaxMs)), p99 \(BenchTable.ms(r.scrape.lockWaitP99Ms)))")
         }
         if let r = results.first(where: { $0.runs == 100 }), clients == 32 {
             check(r.serve.responsesPerSecond >= 5_000,

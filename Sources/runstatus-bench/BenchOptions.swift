@@ -20,7 +20,18 @@ struct BenchOptions: Sendable {
     var logLevel = Logger.Level.info
     /// Serve /metrics through `RenderCache` (one shared body per state and second).
     var renderCache = false
+    /// `replay`: answers recorded in the first cycle are replayed without I/O after it (see ReplayFetcher).
+    var replay = false
+    /// Poll cycles after the two measured ones, each followed by an RSS reading (leak hunting).
+    var extraCycles = 0
+    /// Phases to run, for profiling one of them (`perf record` on a `--measure` child); all by default.
+    var phases = Phase.all
     var help = false
+
+    enum Phase: String, Sendable, CaseIterable {
+        case cycle, render, serve, scrape
+        static let all = Set(allCases)
+    }
 
     static let usage = """
         Usage: swift run -c release runstatus-bench [flags]
@@ -37,6 +48,11 @@ struct BenchOptions: Sendable {
           --seed=N               scenario seed (default 6)
           --log.level=LEVEL      the poller's log level; lines go to /dev/null so their cost counts (default info)
           --render-cache         serve /metrics through RenderCache (shared body per state and second)
+          --fetcher=KIND         urlsession (default), or replay: after the first cycle, answer from what it
+                                 recorded, without I/O (the exporter's CPU besides its HTTP client)
+          --extra-cycles=N       N more poll cycles after the two measured, printing RSS after each (leaks)
+          --phases=P[,P...]      only these of cycle, render, serve, scrape (for profiling; the poll cycles
+                                 always run, as the others need a polled store)
           --help
 
         """
@@ -89,6 +105,22 @@ struct BenchOptions: Sendable {
                 guard let level = Logger.Level(name: text) else { throw BenchError("--log.level: unknown level \"\(text)\"") }
                 o.logLevel = level
             case "--render-cache": o.renderCache = true
+            case "--fetcher":
+                switch try next() {
+                case "urlsession": o.replay = false
+                case "replay": o.replay = true
+                case let other: throw BenchError("--fetcher: unknown kind \"\(other)\" (urlsession, replay)")
+                }
+            case "--extra-cycles":
+                o.extraCycles = try number(try next(), Int.self)
+                guard o.extraCycles >= 0 else { throw BenchError("--extra-cycles must not be negative") }
+            case "--phases":
+                var phases = Set<Phase>()
+                for part in try next().split(separator: ",") {
+                    guard let p = Phase(rawValue: String(part)) else { throw BenchError("--phases: unknown phase \"\(part)\"") }
+                    phases.insert(p)
+                }
+                o.phases = phases
             case "--measure": o.mode = .measure
             case "--serve-simulator": o.mode = .serveSimulator
             case "--help", "-h": o.help = true
@@ -104,6 +136,9 @@ struct BenchOptions: Sendable {
                  "--concurrency=\(concurrency)", "--render-samples=\(renderSamples)", "--seed=\(seed)",
                  "--log.level=\(logLevel.name)"]
         if renderCache { a.append("--render-cache") }
+        if extraCycles > 0 { a.append("--extra-cycles=\(extraCycles)") }
+        if replay { a.append("--fetcher=replay") }
+        if phases != Phase.all { a.append("--phases=" + Phase.allCases.filter(phases.contains).map(\.rawValue).joined(separator: ",")) }
         return a
     }
 }

@@ -43,13 +43,22 @@ struct BenchResult: Codable, Sendable {
         var duringMaxMs = 0.0
         var duringSamples = 0
         var cycleSeconds = 0.0
+        /// Waits for the store lock (a snapshot every millisecond) during that cycle.
+        var lockWaitP99Ms = 0.0
+        var lockWaitMaxMs = 0.0
         var ratio: Double { idleMedianMs > 0 ? duringMedianMs / idleMedianMs : 0 }
     }
 
     struct Memory: Codable, Sendable {
         /// After start-up, the URLSession and the listener, before the config and store exist.
         var baselineBytes = 0
+        /// With the config and the store built, before any poll.
+        var afterStoreBytes = 0
         var afterCycleBytes = 0
+        /// After the first cycle and malloc_trim: what the store holds, without the heap's free pages.
+        var afterCycleTrimmedBytes = 0
+        /// After the second cycle: growth from one cycle to the next would be a leak.
+        var afterSteadyCycleBytes = 0
         /// VmHWM after the first cycle.
         var peakAfterCycleBytes = 0
         /// VmHWM after cycles and one-at-a-time renders: the exporter alone.

@@ -44,7 +44,7 @@ final class ChildProcess: Sendable {
         posix_spawn_file_actions_adddup2(&files, toChild[0], 0)
         posix_spawn_file_actions_adddup2(&files, fromChild[1], 1)
 
-        let executable = "/proc/self/exe"
+        let executable = Self.ownExecutable
         let argv = ([CommandLine.arguments.first ?? "runstatus-bench"] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var child: pid_t = 0
@@ -59,6 +59,15 @@ final class ChildProcess: Sendable {
         input = toChild[1]
         output = fromChild[0]
     }
+
+    /// This binary's path, read through /proc/self/exe (valgrind answers that readlink with its client's path,
+    /// where spawning /proc/self/exe itself would start valgrind's tool).
+    static let ownExecutable: String = {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { return "/proc/self/exe" }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }()
 
     /// One line of the child's stdout, without its line feed; nil at end of output. Blocks.
     func readLine() -> String? {

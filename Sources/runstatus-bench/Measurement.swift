@@ -6,7 +6,8 @@ import RunStatusModel
 import VendorSimulator
 
 /// One N, in a process of its own (`--measure`), so memory figures start clean: the simulator in a child
-/// process, then the exporter's real parts (URLSession fetcher, poller, store, routes, listener) in this one.
+/// process (its CPU is not ours), then the exporter's real parts in this one: URLSession fetcher, poller, store,
+/// routes and listener, wired as ExporterCommand wires them.
 struct Measurement {
     let options: BenchOptions
     let runs: Int
@@ -15,6 +16,17 @@ struct Measurement {
     init(options: BenchOptions, runs: Int) {
         self.options = options
         self.runs = runs
+    }
+
+    /// The exporter under test.
+    private struct Exporter {
+        var config: ExporterConfig
+        var store: MetricsStore
+        var poller: Poller
+        var routes: Routes
+        var fetcher: CountingFetcher
+        var simulator: ChildProcess
+        var port: UInt16
     }
 
     func run() async throws(BenchError) -> BenchResult {
@@ -31,8 +43,10 @@ struct Measurement {
             throw BenchError("the simulator child did not say its port")
         }
 
-        // What the exporter holds, measured from here: its config, store, snapshots, bodies, connections.
-        let fetcher = CountingFetcher(URLSessionFetcher(maxConnectionsPerHost: options.concurrency))
+        var result = BenchResult(runs: runs)
+        result.cacheEnabled = options.renderCache
+        let transport = URLSessionFetcher(maxConnectionsPerHost: options.concurrency)
+        let fetcher = CountingFetcher(options.replay ? ReplayFetcher(transport) : transport)
         let devNull = open("/dev/null", O_WRONLY | O_CLOEXEC)
         defer { close(devNull) }
         // The production logger writes each line with FileHandle; here into /dev/null, so formatting and the
@@ -41,8 +55,7 @@ struct Measurement {
             FileHandle(fileDescriptor: devNull, closeOnDealloc: false).write(Data((line + "\n").utf8))
         })
         ResourceUsage.trimHeap()
-        var result = BenchResult(runs: runs)
-        result.cacheEnabled = options.renderCache
+        // What the exporter holds is measured from here: config, store, snapshots, bodies, connections.
         result.memory.baselineBytes = ResourceUsage.memory().resident
 
         let config = Self.config(runs: runs, seed: options.seed, start: start, port: simulatorPort,
@@ -51,6 +64,7 @@ struct Measurement {
         let store = MetricsStore(config: config)
         let poller = Poller(store: store, fetcher: fetcher, logger: logger)
         let routes = Routes(store: store, config: config)
+        result.memory.afterStoreBytes = ResourceUsage.memory().resident
         let handler: HTTPServer.Handler
         if options.renderCache {
             let cache = RenderCache(store: store)
@@ -64,65 +78,13 @@ struct Measurement {
         let port: UInt16
         do { port = try server.start() } catch { throw BenchError("cannot start the listener: \(error)") }
         defer { server.stop() }
+        let exporter = Exporter(config: config, store: store, poller: poller, routes: routes, fetcher: fetcher,
+                                simulator: simulator, port: port)
 
-        // Poll cycles: the first meets every run (and makes WES's details calls), the second re-polls them all.
-        progress("first poll cycle")
-        result.firstCycle = await timedCycle(poller, config, fetcher, simulator)
-        let afterCycle = ResourceUsage.memory()
-        result.memory.afterCycleBytes = afterCycle.resident
-        result.memory.peakAfterCycleBytes = afterCycle.peak
-        progress("second poll cycle")
-        result.steadyCycle = await timedCycle(poller, config, fetcher, simulator)
-
-        // Render: the /metrics handler itself, one at a time, on a thread of its own.
-        progress("rendering \(options.renderSamples) times")
-        let plain = HTTPRequest(method: "GET", target: "/metrics", headers: [("Accept", "text/plain;version=0.0.4")])
-        let (render, body) = await OffThread.run { Self.timeRenders(options.renderSamples, routes.handle, plain) }
-        result.render = render
-        result.series = Self.seriesCount(body)
-        result.pollErrors = Self.pollErrors(body)
-        let gzipped = HTTPRequest(method: "GET", target: "/metrics",
-                                  headers: [("Accept", "text/plain;version=0.0.4"), ("Accept-Encoding", "gzip")])
-        let probe = routes.handle(gzipped)
-        if probe.headers.contains(where: { $0.name.caseInsensitiveEquals("Content-Encoding") && $0.value.contains("gzip") }) {
-            result.gzip = await OffThread.run { Self.timeRenders(options.renderSamples, routes.handle, gzipped).0 }
-        }
-        result.memory.peakAloneBytes = ResourceUsage.memory().peak
-
-        // Serve: keep-alive clients scraping as fast as they can.
-        progress("serving \(options.clients) clients for \(options.duration) s")
-        result.memory.peakResetWorked = ResourceUsage.resetPeak()
-        let load = LoadGenerator(port: port, connections: options.clients)
-        let duration = Duration.milliseconds(Int64(options.duration * 1000))
-        let served = await OffThread.run { load.run(until: .after(duration)) }
-        result.memory.peakServeBytes = ResourceUsage.memory().peak
-        result.serve = BenchResult.Serve(clients: options.clients, seconds: served.elapsed, responses: served.latencies.count,
-                                         responsesPerSecond: served.responsesPerSecond,
-                                         p50Ms: served.percentile(0.5) * 1000, p99Ms: served.percentile(0.99) * 1000,
-                                         errors: served.errors, firstError: served.firstError,
-                                         megabytesPerSecond: Double(served.bodyBytes) / 1e6 / max(served.elapsed, 1e-9))
-
-        // One scraper, idle and then during a full poll cycle: how much the cycle slows a scrape.
-        progress("scraping during a poll cycle")
-        let single = LoadGenerator(port: port, connections: 1)
-        let samples = options.renderSamples
-        let idle = await OffThread.run { single.run(until: .requests(samples)) }
-        let stop = StopSignal()
-        async let during = OffThread.run { single.run(until: .signal(stop)) }
-        let cycleStart = clock.now
-        await poller.pollOnce(config)
-        let cycleSeconds = LoadGenerator.seconds(cycleStart.duration(to: clock.now))
-        stop.fire()
-        let busy = await during
-        result.scrape = BenchResult.ScrapeDuringCycle(
-            idleMedianMs: Stats.median(idle.latencies) * 1000, idleSamples: idle.latencies.count,
-            duringMedianMs: Stats.median(busy.latencies) * 1000,
-            duringMaxMs: (busy.latencies.max() ?? 0) * 1000, duringSamples: busy.latencies.count,
-            cycleSeconds: cycleSeconds)
-        if idle.errors + busy.errors > 0 {
-            result.serve.errors += idle.errors + busy.errors
-            result.serve.firstError = result.serve.firstError ?? idle.firstError ?? busy.firstError
-        }
+        await cycles(exporter, into: &result)
+        await render(exporter, into: &result)  // always: its one untimed render gives the series and error counts
+        if options.phases.contains(.serve) { await serve(exporter, into: &result) }
+        if options.phases.contains(.scrape) { await scrapeDuringCycle(exporter, into: &result) }
         await poller.stop()
         progress("done")
         return result
@@ -136,29 +98,137 @@ struct Measurement {
                                terminalPollInterval: 0.001, timeout: 30, maxConcurrency: concurrency)
     }
 
-    private func timedCycle(_ poller: Poller, _ config: ExporterConfig, _ fetcher: CountingFetcher,
-                            _ simulator: ChildProcess) async -> BenchResult.Cycle {
-        let requests = fetcher.requests, failures = fetcher.failures
-        let simulatorCPU = simulator.cpuSeconds ?? 0
-        let cpu = ResourceUsage.processCPUSeconds()
-        let started = clock.now
-        await poller.pollOnce(config)
-        let elapsed = LoadGenerator.seconds(started.duration(to: clock.now))
-        return BenchResult.Cycle(seconds: elapsed, requests: fetcher.requests - requests,
-                                 failures: fetcher.failures - failures,
-                                 exporterCPUSeconds: ResourceUsage.processCPUSeconds() - cpu,
-                                 simulatorCPUSeconds: (simulator.cpuSeconds ?? 0) - simulatorCPU)
+    // MARK: Phases
+
+    /// The first cycle meets every run (and makes WES's details calls); the second re-polls them all.
+    private func cycles(_ e: Exporter, into result: inout BenchResult) async {
+        progress("first poll cycle")
+        result.firstCycle = await timedCycle(e)
+        let afterCycle = ResourceUsage.memory()
+        result.memory.afterCycleBytes = afterCycle.resident
+        result.memory.peakAfterCycleBytes = afterCycle.peak
+        ResourceUsage.trimHeap()
+        result.memory.afterCycleTrimmedBytes = ResourceUsage.memory().resident
+        progress("RSS: \(Self.mb(result.memory.baselineBytes)) at start, \(Self.mb(result.memory.afterStoreBytes)) with "
+                 + "config and store, \(Self.mb(afterCycle.resident)) after the first cycle, "
+                 + "\(Self.mb(result.memory.afterCycleTrimmedBytes)) after malloc_trim")
+        progress("second poll cycle")
+        result.steadyCycle = await timedCycle(e)
+        result.memory.afterSteadyCycleBytes = ResourceUsage.memory().resident
+        progress("RSS: \(Self.mb(result.memory.afterSteadyCycleBytes)) after the second cycle")
+        // More cycles on request: RSS that keeps growing from cycle to cycle is a leak, not a working set.
+        for k in 0..<options.extraCycles {
+            let cycle = await timedCycle(e)
+            progress("RSS: \(Self.mb(ResourceUsage.memory().resident)) after cycle \(k + 3) "
+                     + "(\(BenchTable.us(cycle.cpuPerRequestMicroseconds)) CPU per request)")
+        }
     }
 
-    /// Median wall and thread-CPU time of `samples` calls of the handler, and the last body.
+    private func timedCycle(_ e: Exporter) async -> BenchResult.Cycle {
+        let requests = e.fetcher.requests, failures = e.fetcher.failures
+        let simulatorCPU = e.simulator.cpuSeconds ?? 0
+        let cpu = ResourceUsage.processCPUSeconds()
+        let started = clock.now
+        await e.poller.pollOnce(e.config)
+        let elapsed = LoadGenerator.seconds(started.duration(to: clock.now))
+        return BenchResult.Cycle(seconds: elapsed, requests: e.fetcher.requests - requests,
+                                 failures: e.fetcher.failures - failures,
+                                 exporterCPUSeconds: ResourceUsage.processCPUSeconds() - cpu,
+                                 simulatorCPUSeconds: (e.simulator.cpuSeconds ?? 0) - simulatorCPU)
+    }
+
+    /// The /metrics handler itself (not through the cache), one call at a time, on a thread of its own.
+    private func render(_ e: Exporter, into result: inout BenchResult) async {
+        let samples = options.phases.contains(.render) ? options.renderSamples : 0
+        progress("rendering \(samples) times")
+        let routes = e.routes
+        let plain = HTTPRequest(method: "GET", target: "/metrics", headers: [("Accept", "text/plain;version=0.0.4")])
+        let (render, body) = await OffThread.run { Self.timeRenders(samples, routes.handle, plain) }
+        result.render = render
+        result.series = Self.seriesCount(body)
+        result.pollErrors = Self.pollErrors(body)
+        // With gzip when the exporter offers it (a later change may); the column says n/a until then.
+        let gzipped = HTTPRequest(method: "GET", target: "/metrics",
+                                  headers: [("Accept", "text/plain;version=0.0.4"), ("Accept-Encoding", "gzip")])
+        if samples > 0, routes.handle(gzipped).headers.contains(where: {
+            $0.name.caseInsensitiveEquals("Content-Encoding") && $0.value.lowercased().contains("gzip")
+        }) {
+            result.gzip = await OffThread.run { Self.timeRenders(samples, routes.handle, gzipped).0 }
+        }
+        result.memory.peakAloneBytes = ResourceUsage.memory().peak
+    }
+
+    /// Keep-alive clients scraping as fast as they can; the peak RSS while their scrapes overlap.
+    private func serve(_ e: Exporter, into result: inout BenchResult) async {
+        progress("serving \(options.clients) clients for \(options.duration) s")
+        result.memory.peakResetWorked = ResourceUsage.resetPeak()
+        let load = LoadGenerator(port: e.port, connections: options.clients)
+        let duration = Duration.milliseconds(Int64(options.duration * 1000))
+        let served = await OffThread.run { load.run(until: .after(duration)) }
+        result.memory.peakServeBytes = ResourceUsage.memory().peak
+        result.serve = BenchResult.Serve(clients: options.clients, seconds: served.elapsed, responses: served.latencies.count,
+                                         responsesPerSecond: served.responsesPerSecond,
+                                         p50Ms: served.percentile(0.5) * 1000, p99Ms: served.percentile(0.99) * 1000,
+                                         errors: served.errors, firstError: served.firstError,
+                                         megabytesPerSecond: Double(served.bodyBytes) / 1e6 / max(served.elapsed, 1e-9))
+    }
+
+    /// One scraper, idle and then during a full poll cycle, and the store lock's waits meanwhile: how much a
+    /// cycle slows a scrape, and whether by holding the lock or only by sharing the CPU.
+    private func scrapeDuringCycle(_ e: Exporter, into result: inout BenchResult) async {
+        progress("scraping during a poll cycle")
+        let single = LoadGenerator(port: e.port, connections: 1)
+        let samples = options.renderSamples
+        let idle = await OffThread.run { single.run(until: .requests(samples)) }
+        let stop = StopSignal()
+        let store = e.store
+        async let during = OffThread.run { single.run(until: .signal(stop)) }
+        async let lockWaits = OffThread.run { Self.lockWaits(store, until: stop) }
+        let started = clock.now
+        await e.poller.pollOnce(e.config)
+        let cycleSeconds = LoadGenerator.seconds(started.duration(to: clock.now))
+        stop.fire()
+        let busy = await during
+        let waits = await lockWaits
+        result.scrape = BenchResult.ScrapeDuringCycle(
+            idleMedianMs: Stats.median(idle.latencies) * 1000, idleSamples: idle.latencies.count,
+            duringMedianMs: Stats.median(busy.latencies) * 1000,
+            duringMaxMs: (busy.latencies.max() ?? 0) * 1000, duringSamples: busy.latencies.count,
+            cycleSeconds: cycleSeconds, lockWaitP99Ms: Stats.percentile(waits, 0.99) * 1000,
+            lockWaitMaxMs: (waits.max() ?? 0) * 1000)
+        if idle.errors + busy.errors > 0 {
+            result.serve.errors += idle.errors + busy.errors
+            result.serve.firstError = result.serve.firstError ?? idle.firstError ?? busy.firstError
+        }
+    }
+
+    // MARK: Helpers
+
+    /// How long taking a store snapshot waits, every millisecond until `stop`: the store lock's longest holds
+    /// (a poller write that copies a target's runs because a scrape holds a snapshot shows here).
+    static func lockWaits(_ store: MetricsStore, until stop: StopSignal) -> [Double] {
+        var waits: [Double] = []
+        let clock = ContinuousClock()
+        while !stop.fired {
+            let started = clock.now
+            let snapshot = store.snapshot()
+            waits.append(LoadGenerator.seconds(started.duration(to: clock.now)))
+            withExtendedLifetime(snapshot) {}
+            usleep(1000)
+        }
+        return waits
+    }
+
+    /// Median wall and thread-CPU time of `samples` calls of the handler, and a body.
     static func timeRenders(_ samples: Int, _ handle: HTTPServer.Handler, _ request: HTTPRequest)
         -> (BenchResult.Render, [UInt8]) {
         var walls: [Double] = [], cpus: [Double] = []
-        var body: [UInt8] = []
         let clock = ContinuousClock()
-        // One untimed call first: lazy statics and the first growth of the allocator's arenas are not a render.
-        _ = handle(request)
+        // One untimed call first (lazy statics, the allocator's first growth); its body is what we count.
+        var body = handle(request).body
+        let size = body.count
         for _ in 0..<samples {
+            body = []  // one body alive at a time, as when scrapes come one after another
             let cpu = ResourceUsage.threadCPUSeconds()
             let started = clock.now
             body = handle(request).body
@@ -166,7 +236,7 @@ struct Measurement {
             cpus.append(ResourceUsage.threadCPUSeconds() - cpu)
         }
         return (BenchResult.Render(medianMs: Stats.median(walls) * 1000, maxMs: (walls.max() ?? 0) * 1000,
-                                   cpuMedianMs: Stats.median(cpus) * 1000, bytes: body.count, samples: samples), body)
+                                   cpuMedianMs: Stats.median(cpus) * 1000, bytes: size, samples: samples), body)
     }
 
     /// Sample lines (not `#` lines) of an exposition.
@@ -188,6 +258,8 @@ struct Measurement {
         }
         return Int(total)
     }
+
+    static func mb(_ bytes: Int) -> String { BenchTable.megabytes(bytes) }
 
     private func progress(_ step: String) {
         FileHandle.standardError.write(Data("runstatus-bench: \(runs) runs: \(step)\n".utf8))
