@@ -176,6 +176,12 @@ enum TargetCheck {
             check(r.serve.responsesPerSecond >= 5_000,
                   "≥ 5,000 responses/s at 100 runs from 32 clients: \(BenchTable.count(Int(r.serve.responsesPerSecond.rounded())))/s")
         }
+        if let small = results.min(by: { $0.runs < $1.runs }), let large = results.max(by: { $0.runs < $1.runs }),
+           large.runs > small.runs {
+            let perRun = Double(large.memory.afterCycleBytes - small.memory.afterCycleBytes) / Double(large.runs - small.runs)
+            out.append("RSS per run, marginal from \(BenchTable.count(small.runs)) to \(BenchTable.count(large.runs)) runs "
+                       + "(fixed costs cancel out): \(BenchTable.bytes(Int(perRun.rounded())))")
+        }
         let perSeries = results.filter { $0.series > 0 }.map {
             "\(BenchTable.count($0.runs)) runs \(BenchTable.fixed($0.render.cpuMedianMs / Double($0.series) * 1e6, 0)) ns"
         }

@@ -34,10 +34,16 @@ struct Measurement {
         let start = Date().timeIntervalSince1970
         let simulator = try ChildProcess(arguments: ["--serve-simulator", "--runs=\(runs)", "--seed=\(options.seed)",
                                                      "--start=\(start)"])
-        defer {
+        // On an error this process ends soon, closing the pipe: the simulator sees end of input and ends too.
+        let result = try await measure(simulator, start: start)
+        _ = await OffThread.run {
             simulator.closeInput()
-            _ = simulator.waitForExit()
+            return simulator.waitForExit()
         }
+        return result
+    }
+
+    private func measure(_ simulator: ChildProcess, start: Double) async throws(BenchError) -> BenchResult {
         guard let line = await OffThread.run({ simulator.readLine() }), line.hasPrefix("port="),
               let simulatorPort = UInt16(line.dropFirst(5)) else {
             throw BenchError("the simulator child did not say its port")
@@ -77,7 +83,6 @@ struct Measurement {
         let server = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0), handler: handler)
         let port: UInt16
         do { port = try server.start() } catch { throw BenchError("cannot start the listener: \(error)") }
-        defer { server.stop() }
         let exporter = Exporter(config: config, store: store, poller: poller, routes: routes, fetcher: fetcher,
                                 simulator: simulator, port: port)
 
@@ -86,6 +91,7 @@ struct Measurement {
         if options.phases.contains(.serve) { await serve(exporter, into: &result) }
         if options.phases.contains(.scrape) { await scrapeDuringCycle(exporter, into: &result) }
         await poller.stop()
+        await server.shutdown()
         progress("done")
         return result
     }
