@@ -35,7 +35,8 @@ let package = Package(
                     dependencies: ["RunStatusExporter", "Exposition", "HTTPServer", "RunStatusModel", "VendorSimulator"]),
         // grafana/ proven on real programs: promtool, amtool, a live Prometheus against the demo exporter.
         .testTarget(name: "GrafanaTests", dependencies: ["runstatus-exporter"]),
-        // One fast smoke run of the benchmark binary (N=50, one second): it prints a row. No timing is asserted.
+        // One fast smoke run of the benchmark binary (N=50, half a second of serving): it prints a clean row.
+        // No timing is asserted.
         .testTarget(name: "BenchTests", dependencies: ["runstatus-bench"]),
     ],
     swiftLanguageModes: [.v6]

@@ -8,7 +8,7 @@ struct BenchSmokeTests {
     func printsOneCleanRowForFiftyRuns() async throws {
         let bench = try #require(Self.benchExecutable(),
                                  "runstatus-bench not found next to the test binary (\(CommandLine.arguments[0]))")
-        let (status, output) = try await Self.run(bench, ["--runs=50", "--duration=1", "--render-samples=3", "--clients=4"])
+        let (status, output) = try await Self.run(bench, ["--runs=50", "--duration=0.5", "--render-samples=2", "--clients=2"])
         #expect(status == 0, "runstatus-bench exited with \(status):\n\(output)")
 
         let lines = output.split(separator: "\n").map(String.init)
