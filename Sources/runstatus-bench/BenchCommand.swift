@@ -35,6 +35,7 @@ enum BenchCommand {
     // MARK: Driver
 
     static func drive(_ options: BenchOptions) async throws(BenchError) -> Int32 {
+        if options.wrk && WrkLoad.executable == nil { throw BenchError("--load=wrk: wrk is not on the PATH") }
         print(Machine.describe())
         print("")
         print(BenchTable.header(clients: options.clients))
@@ -118,6 +119,7 @@ extension BenchOptions {
         if renderCache { a.append("--render-cache") }
         if extraCycles > 0 { a.append("--extra-cycles=\(extraCycles)") }
         if replay { a.append("--fetcher=replay") }
+        if wrk { a.append("--load=wrk") }
         if phases != Phase.all { a.append("--phases=" + Phase.allCases.filter(phases.contains).map(\.rawValue).joined(separator: ",")) }
         return a.joined(separator: " ")
     }

@@ -22,6 +22,8 @@ struct BenchOptions: Sendable {
     var renderCache = false
     /// `replay`: answers recorded in the first cycle are replayed without I/O after it (see ReplayFetcher).
     var replay = false
+    /// The serve phase's clients: the in-process generator, or wrk (`--load=wrk`, which must be on the PATH).
+    var wrk = false
     /// Poll cycles after the two measured ones, each followed by an RSS reading (leak hunting).
     var extraCycles = 0
     /// Phases to run, for profiling one of them (`perf record` on a `--measure` child); all by default.
@@ -48,6 +50,8 @@ struct BenchOptions: Sendable {
           --seed=N               scenario seed (default 6)
           --log.level=LEVEL      the poller's log level; lines go to /dev/null so their cost counts (default info)
           --render-cache         serve /metrics through RenderCache (shared body per state and second)
+          --load=KIND            builtin (default: keep-alive clients on raw sockets, one poll(2) thread in
+                                 the measured process), or wrk (must be on the PATH; 2 threads, --latency)
           --fetcher=KIND         urlsession (default), or replay: after the first cycle, answer from what it
                                  recorded, without I/O (the exporter's CPU besides its HTTP client)
           --extra-cycles=N       N more poll cycles after the two measured, printing RSS after each (leaks)
@@ -105,6 +109,12 @@ struct BenchOptions: Sendable {
                 guard let level = Logger.Level(name: text) else { throw BenchError("--log.level: unknown level \"\(text)\"") }
                 o.logLevel = level
             case "--render-cache": o.renderCache = true
+            case "--load":
+                switch try next() {
+                case "builtin": o.wrk = false
+                case "wrk": o.wrk = true
+                case let other: throw BenchError("--load: unknown kind \"\(other)\" (builtin, wrk)")
+                }
             case "--fetcher":
                 switch try next() {
                 case "urlsession": o.replay = false
@@ -138,6 +148,7 @@ struct BenchOptions: Sendable {
         if renderCache { a.append("--render-cache") }
         if extraCycles > 0 { a.append("--extra-cycles=\(extraCycles)") }
         if replay { a.append("--fetcher=replay") }
+        if wrk { a.append("--load=wrk") }
         if phases != Phase.all { a.append("--phases=" + Phase.allCases.filter(phases.contains).map(\.rawValue).joined(separator: ",")) }
         return a
     }

@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// This same binary in another role (`--serve-simulator`, `--measure`), started with posix_spawn: its stdin and
+/// This same binary in another role (`--serve-simulator`, `--measure`), or wrk, started with posix_spawn: its stdin and
 /// stdout are pipes to us, its stderr is ours (progress shows through). Closing its stdin tells it to end, so a
 /// child never outlives a parent that died. Blocking methods: call them through `OffThread`.
 ///
@@ -16,7 +16,8 @@ final class ChildProcess: Sendable {
     let output: Int32
     private let reaped = Mutex<Int32?>(nil)
 
-    init(arguments: [String]) throws(BenchError) {
+    /// Starts `executable` (this binary when nil) with `arguments`.
+    init(executable: String? = nil, arguments: [String]) throws(BenchError) {
         var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0]
         guard pipe(&toChild) == 0 else { throw BenchError("cannot create a pipe: \(String(cString: strerror(errno)))") }
         guard pipe(&fromChild) == 0 else {
@@ -44,7 +45,7 @@ final class ChildProcess: Sendable {
         posix_spawn_file_actions_adddup2(&files, toChild[0], 0)
         posix_spawn_file_actions_adddup2(&files, fromChild[1], 1)
 
-        let executable = Self.ownExecutable
+        let executable = executable ?? Self.ownExecutable
         let argv = ([CommandLine.arguments.first ?? "runstatus-bench"] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var child: pid_t = 0

@@ -166,8 +166,30 @@ struct Measurement {
 
     /// Keep-alive clients scraping as fast as they can; the peak RSS while their scrapes overlap.
     private func serve(_ e: Exporter, into result: inout BenchResult) async {
-        progress("serving \(options.clients) clients for \(options.duration) s")
+        progress("serving \(options.clients) clients for \(options.duration) s\(options.wrk ? " (wrk)" : "")")
         result.memory.peakResetWorked = ResourceUsage.resetPeak()
+        if options.wrk, let wrk = WrkLoad.executable {
+            let (port, clients, seconds) = (e.port, options.clients, options.duration)
+            let outcome = await OffThread.run { () -> Result<WrkLoad.Report, BenchError> in
+                do throws(BenchError) {
+                    return .success(try WrkLoad.run(wrk, port: port, connections: clients, seconds: seconds))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            result.memory.peakServeBytes = ResourceUsage.memory().peak
+            switch outcome {
+            case .success(let r):
+                result.serve = BenchResult.Serve(clients: clients, seconds: r.seconds, responses: r.responses,
+                                                 responsesPerSecond: r.responsesPerSecond, p50Ms: r.p50Seconds * 1000,
+                                                 p99Ms: r.p99Seconds * 1000, errors: r.errors, firstError: r.firstError,
+                                                 megabytesPerSecond: 0)
+            case .failure(let error):
+                result.serve.errors += 1
+                result.serve.firstError = error.description
+            }
+            return
+        }
         let load = LoadGenerator(port: e.port, connections: options.clients)
         let duration = Duration.milliseconds(Int64(options.duration * 1000))
         let served = await OffThread.run { load.run(until: .after(duration)) }

@@ -52,7 +52,7 @@ struct BenchSmokeTests {
     /// nobody drains; the exit is awaited through the termination handler, never by blocking a thread.
     static func run(_ executable: String, _ arguments: [String]) async throws -> (Int32, String) {
         let log = FileManager.default.temporaryDirectory.appending(path: "runstatus-bench-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)  // FileHandle below throws if it failed
         defer { try? FileManager.default.removeItem(at: log) }
         let handle = try FileHandle(forWritingTo: log)
         defer { try? handle.close() }
