@@ -90,7 +90,7 @@ struct BenchResult: Codable, Sendable {
 /// The table the driver prints, Markdown so it pastes into the README as it is.
 enum BenchTable {
     static let header = """
-        | runs | series | body | render median (CPU) | gzip render, body | poll cycle | req/s | exporter CPU/req (steady) | serve, \(BenchTable.clientsPlaceholder) clients | serve p99 | scrape idle → during cycle | RSS after cycle | RSS/run | peak RSS alone | peak RSS, \(BenchTable.clientsPlaceholder) scrapes |
+        | runs | series | body | render median (CPU) | gzip render, body | poll cycle | req/s | exporter CPU/req (steady) | serve, \(BenchTable.clientsPlaceholder) clients | serve p99 | scrape idle → during cycle | peak RSS after cycle | RSS/run | peak RSS alone | peak RSS, \(BenchTable.clientsPlaceholder) scrapes |
         |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
         """
     static let clientsPlaceholder = "{clients}"
@@ -108,7 +108,7 @@ enum BenchTable {
                      "\(ms(r.render.medianMs)) (\(ms(r.render.cpuMedianMs)))", gzip, cycle,
                      count(Int(r.firstCycle.requestsPerSecond.rounded())), cpu,
                      "\(count(Int(r.serve.responsesPerSecond.rounded())))/s", ms(r.serve.p99Ms), scrape,
-                     megabytes(r.memory.afterCycleBytes), bytes(Int(r.bytesPerRun.rounded())),
+                     megabytes(r.memory.peakAfterCycleBytes), bytes(Int(r.bytesPerRun.rounded())),
                      megabytes(r.memory.peakAloneBytes),
                      r.memory.peakResetWorked ? megabytes(r.memory.peakServeBytes) : "n/a"]
         let failed = r.firstCycle.failures + r.steadyCycle.failures
