@@ -7,6 +7,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "runstatus-exporter", targets: ["runstatus-exporter"]),
+        .executable(name: "runstatus-bench", targets: ["runstatus-bench"]),
     ],
     targets: [
         // Pure: Prometheus text 0.0.4 / OpenMetrics encoder, bytes in, bytes out.
@@ -27,6 +28,9 @@ let package = Package(
                 dependencies: ["Exposition", "HTTPServer", "RunStatusModel", "VendorSimulator", "CZlib", "CCrypt", "CCurl"]),
         // Thin executable.
         .executableTarget(name: "runstatus-exporter", dependencies: ["RunStatusExporter"]),
+        // `swift run -c release runstatus-bench`: poll, render and serve N simulated runs on loopback; prints figures.
+        .executableTarget(name: "runstatus-bench",
+                          dependencies: ["RunStatusExporter", "VendorSimulator", "HTTPServer", "Exposition", "RunStatusModel"]),
 
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
@@ -37,6 +41,9 @@ let package = Package(
                                    "runstatus-exporter"]),
         // grafana/ proven on real programs: promtool, amtool, a live Prometheus against the demo exporter.
         .testTarget(name: "GrafanaTests", dependencies: ["runstatus-exporter"]),
+        // One fast smoke run of the benchmark binary (N=50, half a second of serving): it prints a clean row.
+        // No timing is asserted.
+        .testTarget(name: "BenchTests", dependencies: ["runstatus-bench"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -78,11 +78,27 @@ public struct ExpositionWriter: Sendable {
                                    sum: Double, count: UInt64) {
         let bucketName = name + "_bucket"
         for (bound, c) in zip(buckets, cumulativeCounts) {
-            sample(bucketName, labels, "le", ExpositionWriter.formatValue(bound), value: Double(c))
+            bucket(bucketName, labels, bound: bound, value: Double(c))
         }
         sample(bucketName, labels, "le", "+Inf", value: Double(count))
         sample(name + "_sum", labels, value: sum)
         sample(name + "_count", labels, value: Double(count))
+    }
+
+    /// One `_bucket` sample: the bound is spelled straight into the buffer (no String per bucket per scrape);
+    /// its canonical spelling never needs escaping.
+    private mutating func bucket(_ name: String, _ labels: LabelSet, bound: Double, value: Double) {
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(UInt8(ascii: "{"))
+        if !labels.isEmpty {
+            bytes.append(contentsOf: labels.encoded)
+            bytes.append(UInt8(ascii: ","))
+        }
+        append("le=\"")
+        ExpositionWriter.appendValue(bound, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: "}"))
+        finishSample(value)
     }
 
     /// Ends the exposition (`# EOF` in OpenMetrics; nothing in text 0.0.4). Returns the bytes.
@@ -146,12 +162,15 @@ public struct ExpositionWriter: Sendable {
             (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         var count = 0
         withUnsafeMutableBytes(of: &digits) { buf in
+            // Right to left into the buffer's end, then one append (not one per digit).
+            var start = buf.count
             while n > 0 {
-                buf[count] = UInt8(truncatingIfNeeded: n % 10) + 0x30
+                start -= 1
+                buf[start] = UInt8(truncatingIfNeeded: n % 10) + 0x30
                 n /= 10
                 count += 1
             }
-            for i in stride(from: count - 1, through: 0, by: -1) { out.append(buf[i]) }
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[start...]))
         }
     }
 }

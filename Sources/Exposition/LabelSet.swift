@@ -30,6 +30,16 @@ public struct LabelSet: Sendable, Equatable {
 
     /// Label value escaping, the same in both formats: backslash, double quote and line feed.
     static func appendEscaped(_ value: String, to out: inout [UInt8]) {
+        // Nearly every value (states, reasons, bucket bounds) needs no escape: copy it in one piece instead of
+        // byte by byte (a render of 10,000 runs makes ~100,000 of these calls; per byte they cost 11% of it).
+        let copied = value.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            for b in bytes where b == UInt8(ascii: "\\") || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\n") {
+                return false
+            }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if copied == true { return }
         for b in value.utf8 {
             switch b {
             case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\\"))

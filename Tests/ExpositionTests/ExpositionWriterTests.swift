@@ -85,6 +85,23 @@ import Testing
         """)
     }
 
+    @Test func valuesWithoutEscapesAreCopiedAsTheyAre() {
+        // Small and heap strings, non-ASCII, and an escape only at the very end (the slow path).
+        let long = String(repeating: "é✓-", count: 20)
+        let out = text { w in
+            w.sample("x", LabelSet([("a", "running"), ("b", long), ("c", "end\\")]), "d", "\"", value: 1)
+        }
+        #expect(out == "x{a=\"running\",b=\"\(long)\",c=\"end\\\\\",d=\"\\\"\"} 1\n")
+    }
+
+    @Test func bucketBoundsWithoutSharedLabels() {
+        let out = text { w in
+            w.histogram("h", LabelSet(), buckets: [0.005, 2.5e-7, 60], cumulativeCounts: [0, 1, 1], sum: 0, count: 1)
+        }
+        #expect(out.hasPrefix("h_bucket{le=\"0.005\"} 0\nh_bucket{le=\"2.5e-07\"} 1\nh_bucket{le=\"60\"} 1\n"
+                              + "h_bucket{le=\"+Inf\"} 1\n"))
+    }
+
     @Test func extraLabelJoinsSharedLabels() {
         let out = text { w in
             w.sample("s", LabelSet(), "state", "running", value: 1)

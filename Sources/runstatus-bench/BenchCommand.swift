@@ -1,0 +1,195 @@
+import Foundation
+import Glibc
+import HTTPServer
+import RunStatusExporter
+import VendorSimulator
+
+/// The three roles of the binary: the driver (default) starts one `--measure` child per N and prints the table;
+/// a `--measure` child measures one N and prints its result as JSON; a `--serve-simulator` child serves the
+/// simulated vendors until its stdin closes.
+enum BenchCommand {
+    static func run(_ arguments: [String]) async -> Int32 {
+        let options: BenchOptions
+        do {
+            options = try BenchOptions.parse(arguments)
+        } catch {
+            printErr("runstatus-bench: \(error)\n\n" + BenchOptions.usage)
+            return 2
+        }
+        if options.help {
+            print(BenchOptions.usage, terminator: "")
+            return 0
+        }
+        do {
+            switch options.mode {
+            case .drive: return try await drive(options)
+            case .measure: return try await measure(options)
+            case .serveSimulator: return try await serveSimulator(options)
+            }
+        } catch {
+            printErr("runstatus-bench: \(error)\n")
+            return 1
+        }
+    }
+
+    // MARK: Driver
+
+    static func drive(_ options: BenchOptions) async throws(BenchError) -> Int32 {
+        if options.wrk && WrkLoad.executable == nil { throw BenchError("--load=wrk: wrk is not on the PATH") }
+        print(Machine.describe())
+        print("")
+        print(BenchTable.header(clients: options.clients))
+        fflush(nil)
+        var results: [BenchResult] = []
+        var failed = false
+        for n in options.runs {
+            let child = try ChildProcess(arguments: options.childArguments(runs: n))
+            child.closeInput()
+            let output = await OffThread.run { child.readToEnd() }
+            let status = await OffThread.run { child.waitForExit() }
+            let lastLine = String(decoding: output, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+            guard status == 0, let result = try? JSONDecoder().decode(BenchResult.self, from: Data(lastLine.utf8)) else {
+                printErr("runstatus-bench: the measurement of \(n) runs failed (exit status \(status))\n")
+                failed = true
+                continue
+            }
+            results.append(result)
+            print(BenchTable.row(result))
+            fflush(nil)
+        }
+        print("")
+        for line in results.flatMap(BenchTable.notes) { print(line) }
+        for line in TargetCheck.lines(results, clients: options.clients) { print(line) }
+        print("")
+        print("Command: swift run -c release runstatus-bench " + options.commandLine)
+        return failed ? 1 : 0
+    }
+
+    // MARK: Children
+
+    static func measure(_ options: BenchOptions) async throws(BenchError) -> Int32 {
+        guard options.runs.count == 1, let n = options.runs.first else { throw BenchError("--measure takes one --runs count") }
+        let result = try await Measurement(options: options, runs: n).run()
+        let json: Data
+        do { json = try JSONEncoder().encode(result) } catch { throw BenchError("cannot encode the result: \(error)") }
+        print(String(decoding: json, as: UTF8.self))
+        fflush(nil)
+        return 0
+    }
+
+    static func serveSimulator(_ options: BenchOptions) async throws(BenchError) -> Int32 {
+        guard let start = options.start, let n = options.runs.first else {
+            throw BenchError("--serve-simulator needs --start and --runs")
+        }
+        let simulator = VendorSimulator(scenario: .generated(runs: n, seed: options.seed, startingAt: start))
+        let server: HTTPServer
+        do { server = try simulator.serve(host: "127.0.0.1", port: 0) } catch {
+            throw BenchError("cannot start the simulator: \(error)")
+        }
+        print("port=\(server.port)")
+        fflush(nil)
+        // Until the parent closes our stdin (or dies).
+        _ = await OffThread.run {
+            var byte: UInt8 = 0
+            while true {
+                let n = read(0, &byte, 1)
+                if n == 0 || (n < 0 && errno != EINTR) { return 0 }
+            }
+        }
+        await server.shutdown()
+        return 0
+    }
+
+    static func printErr(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
+
+extension BenchOptions {
+    /// The flags that differ from the defaults, to print the command that reproduces a table.
+    var commandLine: String {
+        var a: [String] = []
+        if runs != [100, 1_000, 10_000] { a.append("--runs=" + runs.map(String.init).joined(separator: ",")) }
+        if duration != 3 { a.append("--duration=\(duration)") }
+        if clients != 32 { a.append("--clients=\(clients)") }
+        if concurrency != ExporterConfig.defaultMaxConcurrency { a.append("--concurrency=\(concurrency)") }
+        if renderSamples != 25 { a.append("--render-samples=\(renderSamples)") }
+        if seed != 6 { a.append("--seed=\(seed)") }
+        if logLevel != .info { a.append("--log.level=\(logLevel.name)") }
+        if renderCache { a.append("--render-cache") }
+        if extraCycles > 0 { a.append("--extra-cycles=\(extraCycles)") }
+        if replay { a.append("--fetcher=replay") }
+        if wrk { a.append("--load=wrk") }
+        if phases != Phase.all { a.append("--phases=" + Phase.allCases.filter(phases.contains).map(\.rawValue).joined(separator: ",")) }
+        return a.joined(separator: " ")
+    }
+}
+
+/// The machine a table was measured on.
+enum Machine {
+    static func describe() -> String {
+        let cpus = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+        var model = "unknown CPU"
+        if let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+           let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+           let colon = line.firstIndex(of: ":") {
+            model = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        var memory = "?"
+        if let info = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
+           let line = info.split(separator: "\n").first(where: { $0.hasPrefix("MemTotal:") }),
+           let kb = Double(line.split(separator: " ").dropFirst().first ?? "") {
+            memory = String(format: "%.1f GiB", kb / 1_048_576)
+        }
+        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?
+            .split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+        return "Machine: \(cpus) CPUs (\(model)), \(memory) memory, Linux, Swift \(BuildInfo.swiftVersion); "
+            + "load average at start \(load)."
+    }
+}
+
+/// The issue's targets, checked against the rows measured.
+enum TargetCheck {
+    static func lines(_ results: [BenchResult], clients: Int) -> [String] {
+        var out: [String] = []
+        func check(_ ok: Bool, _ text: String) { out.append("\(ok ? "meets" : "MISSES"): \(text)") }
+        if let r = results.first(where: { $0.runs == 10_000 }) {
+            check(r.render.medianMs <= 50, "render at 10,000 runs ≤ 50 ms: \(BenchTable.ms(r.render.medianMs))")
+            check(r.memory.peakAloneBytes < 64_000_000,
+                  "peak RSS at 10,000 runs < 64 MB: \(BenchTable.megabytes(r.memory.peakAloneBytes))")
+            if r.memory.peakResetWorked && clients >= 32 {
+                check(r.memory.peakServeBytes < 64_000_000,
+                      "peak RSS at 10,000 runs with \(clients) overlapping scrapes < 64 MB: \(BenchTable.megabytes(r.memory.peakServeBytes))")
+            }
+        }
+        for r in results {
+            check(r.firstCycle.cpuPerRequestMicroseconds < 150,
+                  "exporter CPU per vendor request at \(BenchTable.count(r.runs)) runs < 150 µs: "
+                  + "\(BenchTable.us(r.firstCycle.cpuPerRequestMicroseconds)) first cycle, "
+                  + "\(BenchTable.us(r.steadyCycle.cpuPerRequestMicroseconds)) steady")
+        }
+        for r in results {
+            check(r.scrape.ratio <= 2, "a scrape during a poll cycle at \(BenchTable.count(r.runs)) runs ≤ 2× idle: "
+                  + "×\(BenchTable.fixed(r.scrape.ratio, 1)) (\(r.scrape.duringSamples) scrapes during a "
+                  + "\(BenchTable.seconds(r.scrape.cycleSeconds)) cycle; longest store-lock wait "
+                  + "\(BenchTable.ms(r.scrape.lockWaitMaxMs)), p99 \(BenchTable.ms(r.scrape.lockWaitP99Ms)))")
+        }
+        if let r = results.first(where: { $0.runs == 100 }), clients == 32 {
+            check(r.serve.responsesPerSecond >= 5_000,
+                  "≥ 5,000 responses/s at 100 runs from 32 clients: \(BenchTable.count(Int(r.serve.responsesPerSecond.rounded())))/s")
+        }
+        if let small = results.min(by: { $0.runs < $1.runs }), let large = results.max(by: { $0.runs < $1.runs }),
+           large.runs > small.runs {
+            let perRun = Double(large.memory.afterCycleBytes - small.memory.afterCycleBytes) / Double(large.runs - small.runs)
+            out.append("RSS per run, marginal from \(BenchTable.count(small.runs)) to \(BenchTable.count(large.runs)) runs "
+                       + "(fixed costs cancel out): \(BenchTable.bytes(Int(perRun.rounded())))")
+        }
+        let perSeries = results.filter { $0.series > 0 }.map {
+            "\(BenchTable.count($0.runs)) runs \(BenchTable.fixed($0.render.cpuMedianMs / Double($0.series) * 1e6, 0)) ns"
+        }
+        if perSeries.count > 1 {
+            out.append("render CPU per series (flat when growth is linear): " + perSeries.joined(separator: ", "))
+        }
+        return out
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Glibc
+import Synchronization
+
+/// This same binary in another role (`--serve-simulator`, `--measure`), or wrk, started with posix_spawn: its stdin and
+/// stdout are pipes to us, its stderr is ours (progress shows through). Closing its stdin tells it to end, so a
+/// child never outlives a parent that died. Blocking methods: call them through `OffThread`.
+///
+/// Not Foundation's `Process`: started from a Swift task it would hand the child that thread's signal mask
+/// (SIGTERM blocked); here the child starts with no signal blocked and every handler at its default.
+final class ChildProcess: Sendable {
+    let pid: pid_t
+    /// Our end of the child's stdin.
+    let input: Int32
+    /// Our end of the child's stdout.
+    let output: Int32
+    private let reaped = Mutex<Int32?>(nil)
+
+    /// Starts `executable` (this binary when nil) with `arguments`.
+    init(executable: String? = nil, arguments: [String]) throws(BenchError) {
+        var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0]
+        guard pipe(&toChild) == 0 else { throw BenchError("cannot create a pipe: \(String(cString: strerror(errno)))") }
+        guard pipe(&fromChild) == 0 else {
+            let code = errno
+            Glibc.close(toChild[0]); Glibc.close(toChild[1])
+            throw BenchError("cannot create a pipe: \(String(cString: strerror(code)))")
+        }
+        // Close-on-exec everywhere: dup2 onto 0 and 1 clears it there, so the child keeps only those.
+        for fd in toChild + fromChild { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var files = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&files)
+        defer { posix_spawn_file_actions_destroy(&files) }
+        posix_spawn_file_actions_adddup2(&files, toChild[0], 0)
+        posix_spawn_file_actions_adddup2(&files, fromChild[1], 1)
+
+        let executable = executable ?? Self.ownExecutable
+        let argv = ([CommandLine.arguments.first ?? "runstatus-bench"] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        let status = posix_spawn(&child, executable, &files, &attributes, argv, environ)
+        Glibc.close(toChild[0])
+        Glibc.close(fromChild[1])
+        guard status == 0 else {
+            Glibc.close(toChild[1]); Glibc.close(fromChild[0])
+            throw BenchError("cannot start \(executable) \(arguments.joined(separator: " ")): \(String(cString: strerror(status)))")
+        }
+        pid = child
+        input = toChild[1]
+        output = fromChild[0]
+    }
+
+    /// This binary's path, read through /proc/self/exe (valgrind answers that readlink with its client's path,
+    /// where spawning /proc/self/exe itself would start valgrind's tool).
+    static let ownExecutable: String = {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { return "/proc/self/exe" }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }()
+
+    /// One line of the child's stdout, without its line feed; nil at end of output. Blocks.
+    func readLine() -> String? {
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while true {
+            let n = read(output, &byte, 1)
+            if n == 1 {
+                if byte == UInt8(ascii: "\n") { return String(decoding: line, as: UTF8.self) }
+                line.append(byte)
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else {
+                return line.isEmpty ? nil : String(decoding: line, as: UTF8.self)
+            }
+        }
+    }
+
+    /// Everything the child writes on stdout until it closes it. Blocks.
+    func readToEnd() -> [UInt8] {
+        var all: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(output, $0.baseAddress, $0.count) }
+            if n > 0 { all.append(contentsOf: chunk[0..<n]) }
+            else if n < 0 && errno == EINTR { continue }
+            else { return all }
+        }
+    }
+
+    /// End of input: the child's cue to stop.
+    func closeInput() {
+        Glibc.close(input)
+    }
+
+    /// Waits for the child to end and reaps it: its exit code, or 128 + the signal that ended it. Blocks.
+    func waitForExit() -> Int32 {
+        reaped.withLock { reaped in
+            if let reaped { return reaped }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            let signal = status & 0x7f
+            let code = signal == 0 ? (status >> 8) & 0xff : 128 + signal
+            Glibc.close(output)
+            reaped = code
+            return code
+        }
+    }
+
+    /// The child's CPU so far (user plus system), while it runs.
+    var cpuSeconds: Double? { ResourceUsage.cpuSeconds(pid: pid) }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
