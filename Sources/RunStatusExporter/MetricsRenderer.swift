@@ -9,10 +9,14 @@ struct MetricsRenderer {
     /// HTTP request counters of the exporter's own listener, keyed by (handler, code).
     var httpRequests: [HTTPCounterKey: UInt64] = [:]
     var process = ProcessMetrics()
+    /// The previous body's size: reserving it (plus a little) once avoids growing a 13 MB buffer by doubling,
+    /// which briefly holds both copies and leaves the larger one in the allocator.
+    var capacityHint = 0
 
     func render(_ s: StoreState, now: Double, format: ExpositionFormat) -> (body: [UInt8], samples: Int) {
         let runCount = s.targets.reduce(0) { $0 + $1.runs.count }
-        var w = ExpositionWriter(format: format, reservingCapacity: 4096 + runCount * 1200)
+        let capacity = capacityHint > 0 ? capacityHint + capacityHint / 32 + 4096 : 4096 + runCount * 1200
+        var w = ExpositionWriter(format: format, reservingCapacity: capacity)
         renderRuns(s, now: now, into: &w)
         renderTargets(s, into: &w)
         renderExporter(s, into: &w)

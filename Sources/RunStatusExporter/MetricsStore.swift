@@ -19,12 +19,23 @@ public final class MetricsStore: Sendable {
         state.withLock { $0 }
     }
 
+    /// Bumped by every change: what a rendered body was made from (`RenderCache`).
+    public var generation: UInt64 { state.withLock { $0.generation } }
+
+    /// Every write goes through here, so the generation moves with the state.
+    private func mutate<T>(_ body: (inout StoreState) -> T) -> T {
+        state.withLock { s in
+            s.generation &+= 1
+            return body(&s)
+        }
+    }
+
     /// Installs a (new) config: targets and runs that remain keep their observations and counters;
     /// removed ones vanish from /metrics. Runs outside this exporter's shard are left out; configured runs past
     /// `max_series` are refused (counted in `series_dropped`). Returns how many runs were refused.
     @discardableResult
     public func apply(_ config: ExporterConfig) -> Int {
-        state.withLock { s in
+        mutate { s in
             var targets: [TargetEntry] = []
             for t in config.targets {
                 var entry: TargetEntry
@@ -79,7 +90,7 @@ public final class MetricsStore: Sendable {
     /// those runs' polls this cycle), and, when the listing was `complete`, discovered runs no longer listed leave.
     /// Finished discovered runs older than `max_age` leave too. Per-target counters keep their counts.
     func applyListing(target: String, runs listed: [ListedRun], complete: Bool, at now: Double) -> ListingOutcome {
-        state.withLock { s in
+        mutate { s in
             guard let ti = s.targetIndex[target] else { return ListingOutcome() }
             return s.applyListing(ti, listed.filter { shard.contains(target: target, runID: $0.runID) }, complete: complete, now: now)
         }
@@ -87,7 +98,7 @@ public final class MetricsStore: Sendable {
 
     /// Counts a request the rate budget made wait.
     func countRateLimitWait(target: String) {
-        state.withLock { s in
+        mutate { s in
             if let ti = s.targetIndex[target] { s.targets[ti].rateLimitWaits += 1 }
         }
     }
@@ -95,7 +106,7 @@ public final class MetricsStore: Sendable {
     /// Records the outcome of one request to a vendor.
     /// `detailsMissing`: the observation lacks times a details call should have given (WES); try again next poll.
     func record(target: String, runID: String, outcome: PollOutcome, latency: Double, at now: Double, detailsMissing: Bool = false) {
-        state.withLock { s in
+        mutate { s in
             guard let ti = s.targetIndex[target] else { return }
             s.targets[ti].record(runID: runID, outcome: outcome, latency: latency, now: now)
             if detailsMissing, let ri = s.targets[ti].runIndex[runID] { s.targets[ti].runs[ri].needsDetails = true }
@@ -104,7 +115,7 @@ public final class MetricsStore: Sendable {
 
     /// Counts a request that is not a run's own status poll (WES details): latency, errors, success time.
     func recordRequest(target: String, outcome: PollOutcome, latency: Double, at now: Double) {
-        state.withLock { s in
+        mutate { s in
             guard let ti = s.targetIndex[target] else { return }
             s.targets[ti].recordRequest(outcome: outcome, latency: latency, now: now)
         }
@@ -112,7 +123,7 @@ public final class MetricsStore: Sendable {
 
     /// Counts one list request: latency, errors (by reason, as poll errors), success time.
     func recordListRequest(target: String, error: PollError?, latency: Double, at now: Double) {
-        state.withLock { s in
+        mutate { s in
             guard let ti = s.targetIndex[target] else { return }
             s.targets[ti].polls += 1
             s.targets[ti].pollDuration.observe(latency)
@@ -126,7 +137,7 @@ public final class MetricsStore: Sendable {
 
     /// Closes one poll cycle of a target: `reached` when any answer came from the vendor, `authFailed` on 401/403.
     func finishCycle(target: String, reached: Bool, authFailed: Bool) {
-        state.withLock { s in
+        mutate { s in
             if let ti = s.targetIndex[target] {
                 s.targets[ti].up = reached && !authFailed
             }
@@ -135,13 +146,13 @@ public final class MetricsStore: Sendable {
 
     /// Marks the first poll cycle of every target as done (`/-/ready`).
     func markReady() {
-        state.withLock { $0.ready = true }
+        mutate { $0.ready = true }
     }
 
     public var isReady: Bool { state.withLock { $0.ready } }
 
     func recordReload(success: Bool, at now: Double) {
-        state.withLock { s in
+        mutate { s in
             s.lastReloadSuccessful = success
             if success { s.lastReloadSuccess = now }
         }
@@ -172,6 +183,7 @@ enum PollOutcome: Sendable {
 
 /// The whole state: a value, so a snapshot is a copy.
 public struct StoreState: Sendable {
+    var generation: UInt64 = 0
     var targets: [TargetEntry] = []
     var targetIndex: [String: Int] = [:]
     var ready = false

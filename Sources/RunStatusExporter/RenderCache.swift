@@ -8,13 +8,14 @@ import HTTPServer
 ///
 /// What a scrape may see: the state as of at most one render ago (in flight when it arrived), and the
 /// `process_*`, `runstatus_http_requests_total` and running-duration values of the current second.
-/// A reload that swaps run IDs without changing any count is seen within the second (`StateToken`).
+/// Any change to the store (its generation) or to `extraKey` makes the next scrape render afresh.
 ///
 /// Waiting blocks the calling thread: call it from the listener's worker threads, never from a Swift task.
 public final class RenderCache: @unchecked Sendable {
     // @unchecked: `slots` is only touched with `condition` locked.
     private let store: MetricsStore
     private let now: @Sendable () -> Double
+    private let extraKey: @Sendable () -> UInt64
     private let condition = NSCondition()
     private var slots: [Variant: Slot] = [:]
 
@@ -25,7 +26,8 @@ public final class RenderCache: @unchecked Sendable {
     }
 
     struct Key: Equatable {
-        var state: StateToken
+        var generation: UInt64
+        var extra: UInt64
         var second: Int64
     }
 
@@ -35,9 +37,12 @@ public final class RenderCache: @unchecked Sendable {
         var response: HTTPResponse?
     }
 
-    public init(store: MetricsStore, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+    /// - Parameter extraKey: anything else the body shows that should not be a second stale (the owner's counters).
+    public init(store: MetricsStore, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+                extraKey: @escaping @Sendable () -> UInt64 = { 0 }) {
         self.store = store
         self.now = now
+        self.extraKey = extraKey
     }
 
     /// The response `render` gives for `request`, rendered once per state, second and variant.
@@ -45,8 +50,8 @@ public final class RenderCache: @unchecked Sendable {
     public func response(for request: HTTPRequest, render: (HTTPRequest) -> HTTPResponse) -> HTTPResponse {
         guard request.method == "GET" || request.method == "HEAD" else { return render(request) }
         let variant = Variant(format: Routes.negotiate(accept: request.header("Accept")),
-                              gzip: request.header("Accept-Encoding")?.lowercased().contains("gzip") ?? false)
-        let key = Key(state: StateToken(store.snapshot()), second: Int64(now().rounded(.down)))
+                              gzip: ContentCoding.negotiate(acceptEncoding: request.header("Accept-Encoding")) == .gzip)
+        let key = Key(generation: store.generation, extra: extraKey(), second: Int64(now().rounded(.down)))
 
         condition.lock()
         var waited = false
@@ -74,28 +79,5 @@ public final class RenderCache: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
         return response
-    }
-}
-
-/// What tells two store states apart, in O(targets): every recorded request bumps its target's `polls`, a cycle's
-/// end sets `up`, and readiness, reloads and run counts are here too. Stands in for a store generation counter.
-struct StateToken: Equatable {
-    var targets: [Target]
-    var ready: Bool
-    var lastReloadSuccessful: Bool
-    var lastReloadSuccess: Double?
-
-    struct Target: Equatable {
-        var name: String
-        var runs: Int
-        var polls: UInt64
-        var up: Bool
-    }
-
-    init(_ s: StoreState) {
-        targets = s.targets.map { Target(name: $0.name, runs: $0.runs.count, polls: $0.polls, up: $0.up) }
-        ready = s.ready
-        lastReloadSuccessful = s.lastReloadSuccessful
-        lastReloadSuccess = s.lastReloadSuccess
     }
 }

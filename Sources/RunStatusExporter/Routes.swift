@@ -13,15 +13,23 @@ public final class Routes: Sendable {
     private let landing: Mutex<ExporterConfig>
     /// Re-reads the configuration (`POST /-/reload`); nil when reloading is not possible (demo mode).
     let reload: (@Sendable () -> Result<Void, ReloadError>)?
+    /// Requests other than successful scrapes: they change what the body shows, so they key the render cache.
+    private let otherRequests = Counter()
+    /// The last body's size, so the next render reserves its buffer once instead of doubling it as it grows.
+    private let lastBodySize = Counter()
+    /// Scrapes of one state in one second share one body (32 overlapping scrapes hold one copy, not 32).
+    private let cache: RenderCache?
 
     public init(store: MetricsStore, config: ExporterConfig, telemetryPath: String = "/metrics",
                 now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
-                reload: (@Sendable () -> Result<Void, ReloadError>)? = nil) {
+                reload: (@Sendable () -> Result<Void, ReloadError>)? = nil, renderCache: Bool = true) {
         self.store = store
         self.telemetryPath = telemetryPath
         self.now = now
         self.landing = Mutex(config)
         self.reload = reload
+        let others = otherRequests
+        cache = renderCache ? RenderCache(store: store, now: now, extraKey: { others.value }) : nil
     }
 
     /// Updates what the landing page shows after a reload.
@@ -36,7 +44,7 @@ public final class Routes: Sendable {
         switch path {
         case telemetryPath:
             handler = telemetryPath
-            response = onlyGetOrHead(request) ?? metrics(request)
+            response = onlyGetOrHead(request) ?? (cache.map { $0.response(for: request, render: metrics) } ?? metrics(request))
         case "/":
             handler = "/"
             response = onlyGetOrHead(request) ?? landingPage()
@@ -55,6 +63,7 @@ public final class Routes: Sendable {
             response = .text(404, "Not found. Metrics are at \(telemetryPath)\n")
         }
         requests.withLock { $0[HTTPCounterKey(handler: handler, code: response.status), default: 0] += 1 }
+        if handler != telemetryPath || response.status != 200 { otherRequests.increment() }
         return response
     }
 
@@ -94,7 +103,10 @@ public final class Routes: Sendable {
         var renderer = MetricsRenderer()
         renderer.httpRequests = requests.withLock { $0 }
         renderer.process = ProcessMetrics.read()
-        return renderer.render(snapshot, now: now(), format: format)
+        renderer.capacityHint = Int(lastBodySize.value)
+        let rendered = renderer.render(snapshot, now: now(), format: format)
+        lastBodySize.set(UInt64(rendered.body.count))
+        return rendered
     }
 
     /// Prometheus' content negotiation: OpenMetrics when the Accept header ranks it at least as high as the text format.
@@ -152,4 +164,12 @@ public final class Routes: Sendable {
 public struct ReloadError: Error, Sendable {
     public var message: String
     public init(_ message: String) { self.message = message }
+}
+
+/// A counter readable from any thread without a lock.
+final class Counter: Sendable {
+    private let atomic = Atomic<UInt64>(0)
+    var value: UInt64 { atomic.load(ordering: .relaxed) }
+    func increment() { atomic.add(1, ordering: .relaxed) }
+    func set(_ v: UInt64) { atomic.store(v, ordering: .relaxed) }
 }

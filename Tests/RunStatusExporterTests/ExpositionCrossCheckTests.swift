@@ -39,8 +39,10 @@ struct ExpositionCrossCheckTests {
                 #expect(theirs.samples.contains { $0.labels["team"] == Self.awkward && $0.name == "runstatus_run_info" },
                         "\(format)")
             }
-            // Same series in both formats (values of process metrics move between the two scrapes).
-            #expect(keys[0].symmetricDifference(keys[1]).isEmpty, "\(keys[0].symmetricDifference(keys[1]).sorted())")
+            // Same series in both formats (values of process metrics move between the two scrapes). The exporter's
+            // own request counters are left out: a scrape served from the render cache shows them as of its render.
+            let differ = keys[0].symmetricDifference(keys[1]).filter { !$0.hasPrefix("runstatus_http_requests_total") }
+            #expect(differ.isEmpty, "\(differ.sorted())")
             // OpenMetrics metadata: counters without _total, info without _info.
             #expect(openMetrics.text.contains("# TYPE runstatus_polls counter\n"))
             #expect(openMetrics.text.contains("# TYPE runstatus_run info\n"))
