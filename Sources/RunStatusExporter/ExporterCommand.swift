@@ -25,6 +25,7 @@ public enum ExporterCommand {
             return HealthCheck.probe(listenAddress: options.listenAddress)
         }
         let logger = Logger(level: options.logLevel, format: options.logFormat)
+        MemoryTuning.apply()
 
         // Refused like a bad main config: better not to start than to serve without the protection asked for.
         var gate: WebGate?

@@ -28,12 +28,11 @@ struct MetricsRenderer {
 
     private func renderRuns(_ s: StoreState, now: Double, into w: inout ExpositionWriter) {
         // `per_run_metrics: false` leaves a target's runs out here; its aggregates below still count them.
-        let runs = s.targets.filter(\.perRunMetrics).flatMap(\.runs)
-        guard !runs.isEmpty else { return }
+        guard s.targets.contains(where: { $0.perRunMetrics && !$0.runs.isEmpty }) else { return }
 
         w.family("runstatus_run_state", type: .gauge,
                  help: help("Normalized state of a run: 1 for the current state, 0 for the others"))
-        for run in runs {
+        Self.forEachRun(s) { run in
             let current = run.state
             for state in RunState.allCases {
                 w.sample("runstatus_run_state", run.labels, "state", state.rawValue, value: state == current ? 1 : 0)
@@ -42,31 +41,41 @@ struct MetricsRenderer {
 
         w.family("runstatus_run_info", type: .info,
                  help: help("The vendor's own state value of a run and the run's configured labels; always 1"))
-        for run in runs {
-            guard let obs = run.observation else { continue }
-            var labels = run.labels.appending("vendor_state", obs.vendorState)
+        Self.forEachRun(s) { run in
+            guard let vendorState = run.observation?.vendorState else { return }
+            var labels = run.labels.appending("vendor_state", vendorState)
             for p in run.runLabels { labels.append(p.name, p.value) }
             w.sample("runstatus_run_info", labels, value: 1)
         }
 
-        family(runs, &w, "runstatus_run_start_timestamp_seconds",
+        family(s, &w, "runstatus_run_start_timestamp_seconds",
                "Unix time the run started, as the vendor reports it") { run in run.observation?.startTime }
-        family(runs, &w, "runstatus_run_end_timestamp_seconds",
+        family(s, &w, "runstatus_run_end_timestamp_seconds",
                "Unix time the run ended; absent until it truly ended") { run in
             guard let obs = run.observation, obs.state.isTerminal else { return nil }
             return obs.endTime
         }
-        family(runs, &w, "runstatus_run_duration_seconds",
+        family(s, &w, "runstatus_run_duration_seconds",
                "Run duration: end minus start once ended, now minus start while it goes on") { run in
             Self.duration(run.observation, now: now)
         }
-        family(runs, &w, "runstatus_run_reported_duration_seconds",
+        family(s, &w, "runstatus_run_reported_duration_seconds",
                "Processing time the vendor reports for the run (Sequentum runTimeSec, Nexio duration_ms)") { run in
             run.observation?.reportedDuration
         }
-        family(runs, &w, "runstatus_run_reported_errors",
+        family(s, &w, "runstatus_run_reported_errors",
                "Errors the vendor reports for the run (Sequentum errorCount)") { run in
             run.observation?.reportedErrors
+        }
+    }
+
+    /// Every run of the targets with per-run metrics, in config order, lent rather than copied: copying a
+    /// `RunEntry` retains and releases each of its buffers, a quarter of the render's CPU at 10,000 runs.
+    static func forEachRun(_ s: StoreState, _ body: (borrowing RunEntry) -> Void) {
+        for ti in s.targets.indices where s.targets[ti].perRunMetrics {
+            s.targets[ti].runs.withUnsafeBufferPointer { runs in
+                for i in runs.indices { body(runs[i]) }
+            }
         }
     }
 
@@ -82,11 +91,11 @@ struct MetricsRenderer {
     }
 
     /// A per-run gauge family written only if some run has a value (no HELP/TYPE for an empty family).
-    private func family(_ runs: [RunEntry], _ w: inout ExpositionWriter, _ name: String, _ text: String,
-                        _ value: (RunEntry) -> Double?) {
+    private func family(_ s: StoreState, _ w: inout ExpositionWriter, _ name: String, _ text: String,
+                        _ value: (borrowing RunEntry) -> Double?) {
         var wroteHeader = false
-        for run in runs {
-            guard let v = value(run) else { continue }
+        Self.forEachRun(s) { run in
+            guard let v = value(run) else { return }
             if !wroteHeader {
                 w.family(name, type: .gauge, help: help(text))
                 wroteHeader = true

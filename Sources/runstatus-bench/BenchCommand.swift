@@ -116,7 +116,8 @@ extension BenchOptions {
         if renderSamples != 25 { a.append("--render-samples=\(renderSamples)") }
         if seed != 6 { a.append("--seed=\(seed)") }
         if logLevel != .info { a.append("--log.level=\(logLevel.name)") }
-        if renderCache { a.append("--render-cache") }
+        if !renderCache { a.append("--no-render-cache") }
+        if !memoryTuning { a.append("--no-memory-tuning") }
         if extraCycles > 0 { a.append("--extra-cycles=\(extraCycles)") }
         if replay { a.append("--fetcher=replay") }
         if wrk { a.append("--load=wrk") }

@@ -19,7 +19,9 @@ struct BenchOptions: Sendable {
     var renderSamples = 25
     var logLevel = Logger.Level.info
     /// Serve /metrics through `RenderCache` (one shared body per state and second).
-    var renderCache = false
+    var renderCache = true
+    /// glibc malloc settings as the exporter applies them (`MemoryTuning`).
+    var memoryTuning = true
     /// `replay`: answers recorded in the first cycle are replayed without I/O after it (see ReplayFetcher).
     var replay = false
     /// The serve phase's clients: the in-process generator, or wrk (`--load=wrk`, which must be on the PATH).
@@ -39,7 +41,7 @@ struct BenchOptions: Sendable {
         Usage: swift run -c release runstatus-bench [flags]
 
         Starts the vendor simulator with N runs over the five vendors (in a child process, so its CPU is not
-        counted as the exporter's), polls them with the real poller, URLSession fetcher and store, renders with
+        counted as the exporter's), polls them with the real poller, libcurl fetcher and store, renders with
         the real routes and serves them with the real listener, all on loopback; prints one Markdown table row per N.
 
           --runs=N[,N...]        run counts to measure, each in a fresh process (default 100,1000,10000)
@@ -49,10 +51,12 @@ struct BenchOptions: Sendable {
           --render-samples=N     renders timed for the median, at least 20 in a real run (default 25)
           --seed=N               scenario seed (default 6)
           --log.level=LEVEL      the poller's log level; lines go to /dev/null so their cost counts (default info)
-          --render-cache         serve /metrics through RenderCache (shared body per state and second)
+          --no-render-cache      serve /metrics without the render cache (every scrape renders); the render and
+                                 scrape-during-cycle phases never use it
+          --no-memory-tuning     leave glibc malloc's defaults (the exporter sets a fixed mmap threshold, 2 arenas)
           --load=KIND            builtin (default: keep-alive clients on raw sockets, one poll(2) thread in
                                  the measured process), or wrk (must be on the PATH; 2 threads, --latency)
-          --fetcher=KIND         urlsession (default), or replay: after the first cycle, answer from what it
+          --fetcher=KIND         curl (default), or replay: after the first cycle, answer from what it
                                  recorded, without I/O (the exporter's CPU besides its HTTP client)
           --extra-cycles=N       N more poll cycles after the two measured, printing RSS after each (leaks)
           --phases=P[,P...]      only these of cycle, render, serve, scrape (for profiling; the poll cycles
@@ -109,6 +113,8 @@ struct BenchOptions: Sendable {
                 guard let level = Logger.Level(name: text) else { throw BenchError("--log.level: unknown level \"\(text)\"") }
                 o.logLevel = level
             case "--render-cache": o.renderCache = true
+            case "--no-render-cache": o.renderCache = false
+            case "--no-memory-tuning": o.memoryTuning = false
             case "--load":
                 switch try next() {
                 case "builtin": o.wrk = false
@@ -117,9 +123,9 @@ struct BenchOptions: Sendable {
                 }
             case "--fetcher":
                 switch try next() {
-                case "urlsession": o.replay = false
+                case "curl", "urlsession": o.replay = false
                 case "replay": o.replay = true
-                case let other: throw BenchError("--fetcher: unknown kind \"\(other)\" (urlsession, replay)")
+                case let other: throw BenchError("--fetcher: unknown kind \"\(other)\" (curl, replay)")
                 }
             case "--extra-cycles":
                 o.extraCycles = try number(try next(), Int.self)
@@ -145,7 +151,8 @@ struct BenchOptions: Sendable {
         var a = ["--measure", "--runs=\(n)", "--duration=\(duration)", "--clients=\(clients)",
                  "--concurrency=\(concurrency)", "--render-samples=\(renderSamples)", "--seed=\(seed)",
                  "--log.level=\(logLevel.name)"]
-        if renderCache { a.append("--render-cache") }
+        a.append(renderCache ? "--render-cache" : "--no-render-cache")
+        if !memoryTuning { a.append("--no-memory-tuning") }
         if extraCycles > 0 { a.append("--extra-cycles=\(extraCycles)") }
         if replay { a.append("--fetcher=replay") }
         if wrk { a.append("--load=wrk") }

@@ -50,7 +50,7 @@ struct BenchResult: Codable, Sendable {
     }
 
     struct Memory: Codable, Sendable {
-        /// After start-up, the URLSession and the listener, before the config and store exist.
+        /// After start-up, the fetcher and the listener, before the config and store exist.
         var baselineBytes = 0
         /// With the config and the store built, before any poll.
         var afterStoreBytes = 0

@@ -6,7 +6,7 @@ import RunStatusModel
 import VendorSimulator
 
 /// One N, in a process of its own (`--measure`), so memory figures start clean: the simulator in a child
-/// process (its CPU is not ours), then the exporter's real parts in this one: URLSession fetcher, poller, store,
+/// process (its CPU is not ours), then the exporter's real parts in this one: libcurl fetcher, poller, store,
 /// routes and listener, wired as ExporterCommand wires them.
 struct Measurement {
     let options: BenchOptions
@@ -24,12 +24,17 @@ struct Measurement {
         var store: MetricsStore
         var poller: Poller
         var routes: Routes
+        /// The same routes without the render cache: every call renders (the render and scrape-during-cycle phases).
+        var uncachedRoutes: Routes
+        var uncachedPort: UInt16
         var fetcher: CountingFetcher
         var simulator: ChildProcess
         var port: UInt16
     }
 
     func run() async throws(BenchError) -> BenchResult {
+        // As runstatus-exporter does at start.
+        if options.memoryTuning { MemoryTuning.apply() }
         progress("starting the simulator")
         let start = Date().timeIntervalSince1970
         let simulator = try ChildProcess(arguments: ["--serve-simulator", "--runs=\(runs)", "--seed=\(options.seed)",
@@ -69,21 +74,19 @@ struct Measurement {
         ResourceUsage.trimHeap()  // the scenario the config was derived from is gone; its pages need not count
         let store = MetricsStore(config: config)
         let poller = Poller(store: store, fetcher: fetcher, logger: logger)
-        let routes = Routes(store: store, config: config)
+        let routes = Routes(store: store, config: config, renderCache: options.renderCache)
+        let uncachedRoutes = Routes(store: store, config: config, renderCache: false)
         result.memory.afterStoreBytes = ResourceUsage.memory().resident
-        let handler: HTTPServer.Handler
-        if options.renderCache {
-            let cache = RenderCache(store: store)
-            handler = { request in
-                request.path == "/metrics" ? cache.response(for: request, render: routes.handle) : routes.handle(request)
-            }
-        } else {
-            handler = { routes.handle($0) }
-        }
-        let server = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0), handler: handler)
-        let port: UInt16
-        do { port = try server.start() } catch { throw BenchError("cannot start the listener: \(error)") }
-        let exporter = Exporter(config: config, store: store, poller: poller, routes: routes, fetcher: fetcher,
+        let server = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0), handler: { routes.handle($0) })
+        let uncachedServer = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0),
+                                        handler: { uncachedRoutes.handle($0) })
+        let port: UInt16, uncachedPort: UInt16
+        do {
+            port = try server.start()
+            uncachedPort = try uncachedServer.start()
+        } catch { throw BenchError("cannot start the listener: \(error)") }
+        let exporter = Exporter(config: config, store: store, poller: poller, routes: routes,
+                                uncachedRoutes: uncachedRoutes, uncachedPort: uncachedPort, fetcher: fetcher,
                                 simulator: simulator, port: port)
 
         await cycles(exporter, into: &result)
@@ -92,6 +95,7 @@ struct Measurement {
         if options.phases.contains(.scrape) { await scrapeDuringCycle(exporter, into: &result) }
         await poller.stop()
         await server.shutdown()
+        await uncachedServer.shutdown()
         progress("done")
         return result
     }
@@ -100,8 +104,13 @@ struct Measurement {
     /// The scenario is built here and dropped, so only the config stays in this process.
     static func config(runs: Int, seed: UInt64, start: Double, port: UInt16, concurrency: Int) -> ExporterConfig {
         let scenario = SimulatorScenario.generated(runs: runs, seed: seed, startingAt: start)
-        return DemoMode.config(for: scenario, baseURL: "http://127.0.0.1:\(port)", pollInterval: 0.001,
-                               terminalPollInterval: 0.001, timeout: 30, maxConcurrency: concurrency)
+        var config = DemoMode.config(for: scenario, baseURL: "http://127.0.0.1:\(port)", pollInterval: 0.001,
+                                     terminalPollInterval: 0.001, timeout: 30, maxConcurrency: concurrency)
+        // The generated scenario's simulator has no rate limits: no budget either (Sequentum's default is 100/min).
+        for i in config.targets.indices { config.targets[i].rateLimit = nil }
+        // 10,000 runs are about 130,000 series, past the default cap of 100,000: raise it, all runs are measured.
+        config.maxSeries = max(config.maxSeries, runs * 20)
+        return config
     }
 
     // MARK: Phases
@@ -147,7 +156,7 @@ struct Measurement {
     private func render(_ e: Exporter, into result: inout BenchResult) async {
         let samples = options.phases.contains(.render) ? options.renderSamples : 0
         progress("rendering \(samples) times")
-        let routes = e.routes
+        let routes = e.uncachedRoutes
         let plain = HTTPRequest(method: "GET", target: "/metrics", headers: [("Accept", "text/plain;version=0.0.4")])
         let (render, body) = await OffThread.run { Self.timeRenders(samples, routes.handle, plain) }
         result.render = render
@@ -205,7 +214,8 @@ struct Measurement {
     /// cycle slows a scrape, and whether by holding the lock or only by sharing the CPU.
     private func scrapeDuringCycle(_ e: Exporter, into result: inout BenchResult) async {
         progress("scraping during a poll cycle")
-        let single = LoadGenerator(port: e.port, connections: 1)
+        // Uncached on both sides: every scrape renders, so the ratio shows lock holds and CPU sharing, not cache hits.
+        let single = LoadGenerator(port: e.uncachedPort, connections: 1)
         let samples = options.renderSamples
         let idle = await OffThread.run { single.run(until: .requests(samples)) }
         let stop = StopSignal()
