@@ -32,15 +32,18 @@ let package = Package(
         .executableTarget(name: "runstatus-bench",
                           dependencies: ["RunStatusExporter", "VendorSimulator", "HTTPServer", "Exposition", "RunStatusModel"]),
 
+        // posix_spawn'd children with a clean signal mask, for tests that drive real programs.
+        .target(name: "ChildProcesses"),
+
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "RunStatusModelTests", dependencies: ["RunStatusModel"]),
         .testTarget(name: "VendorSimulatorTests", dependencies: ["VendorSimulator", "HTTPServer"]),
         .testTarget(name: "RunStatusExporterTests",
                     dependencies: ["RunStatusExporter", "Exposition", "HTTPServer", "RunStatusModel", "VendorSimulator",
-                                   "runstatus-exporter"]),
+                                   "runstatus-exporter", "ChildProcesses"]),
         // grafana/ proven on real programs: promtool, amtool, a live Prometheus against the demo exporter.
-        .testTarget(name: "GrafanaTests", dependencies: ["runstatus-exporter"]),
+        .testTarget(name: "GrafanaTests", dependencies: ["runstatus-exporter", "ChildProcesses"]),
         // One fast smoke run of the benchmark binary (N=50, half a second of serving): it prints a clean row.
         // No timing is asserted.
         .testTarget(name: "BenchTests", dependencies: ["runstatus-bench"]),

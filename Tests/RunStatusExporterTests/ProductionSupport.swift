@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 import Glibc
 import Synchronization
@@ -6,103 +7,8 @@ import Testing
 // Support for the production-listener tests: child processes, raw HTTP on loopback, an exposition parser and the
 // Python prometheus_client cross-check.
 
-/// A child process started with posix_spawn (a copy of GrafanaTests' helper): Foundation's `Process`, started from
-/// a Swift concurrency thread, hands the child a signal mask with SIGTERM blocked, so it could never be stopped
-/// gently. Output goes to a log file; the child is reaped with a non-blocking `waitpid` between `Task.sleep`s.
-final class ChildProcess: Sendable {
-    let name: String
-    let log: URL
-    let pid: pid_t
-    private let reaped = Mutex<Int32?>(nil)
-
-    init(_ executable: String, _ arguments: [String], name: String, logDirectory: URL,
-         environment: [String: String] = [:]) throws {
-        self.name = name
-        log = logDirectory.appending(path: "\(name).log")
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        var files = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&files)
-        defer { posix_spawn_file_actions_destroy(&files) }
-        posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&files, 1, log.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&files, 1, 2)
-        // Nothing else open in the test process (other tests' sockets, pipes) may leak into the child: a leaked
-        // socket stays open after its owner closes it. glibc's closefrom action is not in the Glibc module.
-        if let closeFrom = Self.addCloseFrom { _ = closeFrom(&files, 3) }
-
-        var merged = ProcessInfo.processInfo.environment
-        for (key, value) in environment { merged[key] = value }
-        let env = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { env.forEach { free($0) } }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var child: pid_t = 0
-        let status = posix_spawn(&child, executable, &files, &attributes, argv, env)
-        guard status == 0 else { throw TestError("cannot start \(executable): \(String(cString: strerror(status)))") }
-        pid = child
-    }
-
-    private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
-    private static let addCloseFrom: CloseFrom? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np")
-        .map { unsafeBitCast($0, to: CloseFrom.self) }
-
-    /// The exit status if the child has ended (exit code, or 128 + signal), nil while it runs.
-    var exitStatus: Int32? {
-        reaped.withLock { reaped in
-            if reaped == nil {
-                var status: Int32 = 0
-                if waitpid(pid, &status, WNOHANG) == pid {
-                    let signal = status & 0x7f
-                    reaped = signal == 0 ? (status >> 8) & 0xff : 128 + signal
-                }
-            }
-            return reaped
-        }
-    }
-
-    func waitForExit(timeout: Duration) async -> Int32? {
-        let deadline = ContinuousClock.now + timeout
-        while exitStatus == nil, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return exitStatus
-    }
-
-    func signal(_ number: Int32) { Glibc.kill(pid, number) }
-
-    /// SIGKILL if still running: the end of every test, whatever happened.
-    func kill() async {
-        guard exitStatus == nil else { return }
-        Glibc.kill(pid, SIGKILL)
-        _ = await waitForExit(timeout: .seconds(5))
-    }
-
-    var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
-
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                    timeout: Duration = .seconds(60)) async throws -> (status: Int32, output: String) {
-        let directory = try ScratchDirectory()
-        defer { directory.remove() }
-        let child = try ChildProcess(executable, arguments, name: "run", logDirectory: directory.url,
-                                     environment: environment)
-        guard let status = await child.waitForExit(timeout: timeout) else {
-            await child.kill()
-            throw TestError("\(executable) \(arguments.joined(separator: " ")) still running after \(timeout)")
-        }
-        return (status, child.output)
-    }
-}
+/// Children for the production tests (the exporter binary, shells): see `SpawnedProcess`.
+typealias ChildProcess = SpawnedProcess
 
 struct TestError: Error, CustomStringConvertible {
     let description: String
