@@ -15,7 +15,10 @@ struct MetricsRenderer {
 
     func render(_ s: StoreState, now: Double, format: ExpositionFormat) -> (body: [UInt8], samples: Int) {
         let runCount = s.targets.reduce(0) { $0 + $1.runs.count }
-        let capacity = capacityHint > 0 ? capacityHint + capacityHint / 32 + 4096 : 4096 + runCount * 1200
+        // Generous on purpose: a large buffer is mmap'd and its untouched pages cost no memory, while outgrowing it
+        // means a copy into one twice the size (both alive at once). A run takes about 1.3 KB of text.
+        let capacity = capacityHint > 0 ? capacityHint + capacityHint / 32 + 4096
+                                        : 64 * 1024 + s.targets.count * 16 * 1024 + runCount * 2048
         var w = ExpositionWriter(format: format, reservingCapacity: capacity)
         renderRuns(s, now: now, into: &w)
         renderTargets(s, into: &w)

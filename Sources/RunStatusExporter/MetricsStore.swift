@@ -500,8 +500,7 @@ struct RunEntry: Sendable {
     let runID: String
     /// `vendor="…",target="…",run_id="…"`, encoded once.
     let labels: LabelSet
-    /// `labels` plus the user's run labels, for run_info (vendor_state comes first, added at render).
-    private(set) var infoLabels: LabelSet
+    /// The user's run labels, for run_info (after vendor_state, added at render).
     private(set) var runLabels: [LabelPair]
     var observation: RunObservation?
     var lastAttempt: Double?
@@ -525,16 +524,11 @@ struct RunEntry: Sendable {
     init(runID: String, target: LabelSet, runLabels: [LabelPair]) {
         self.runID = runID
         labels = target.appending("run_id", runID)
-        self.runLabels = []
-        infoLabels = labels
-        setRunLabels(runLabels)
+        self.runLabels = runLabels
     }
 
     mutating func setRunLabels(_ pairs: [LabelPair]) {
         runLabels = pairs
-        var l = labels
-        for p in pairs { l.append(p.name, p.value) }
-        infoLabels = l
     }
 
     /// The normalized state, `unknown` until the run has answered once.
