@@ -345,9 +345,12 @@ public final class Poller: Sendable {
         }
 
         if moved {
-            logger.info("run state", ["target": target.name, "vendor": target.vendor.rawValue, "run": poll.runID,
-                                      "state": obs.state.rawValue, "vendor_state": obs.vendorState,
-                                      "previous": poll.previous?.vendorState ?? "none"])
+            // A change of a known run is news (info); a run's first state is not (debug), or a start with
+            // 10,000 runs would print 10,000 lines (and spend a third of the first cycle's CPU on them).
+            logger.log(poll.previous == nil ? .debug : .info, "run state",
+                       ["target": target.name, "vendor": target.vendor.rawValue, "run": poll.runID,
+                        "state": obs.state.rawValue, "vendor_state": obs.vendorState,
+                        "previous": poll.previous?.vendorState ?? "none"])
         }
         if !obs.mapped {
             logger.warn("vendor state not in the mapping; reported as unknown",
