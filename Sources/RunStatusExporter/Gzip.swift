@@ -13,28 +13,10 @@ enum Gzip {
         defer { deflateEnd(&stream) }
         // Through a small chunk, not a deflateBound-sized buffer: a 13 MB exposition compresses to ~1.4 MB, and a
         // buffer sized (and zero-filled) for the worst case would add 13 MB of resident memory to every scrape.
-        var output: [UInt8] = []
-        output.reserveCapacity(input.count / 8 + 1024)
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        let ok: Bool = input.withUnsafeBufferPointer { source in
-            stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
-            stream.avail_in = uInt(source.count)
-            while true {
-                let (status, produced) = chunk.withUnsafeMutableBufferPointer { target -> (Int32, Int) in
-                    stream.next_out = target.baseAddress
-                    stream.avail_out = uInt(target.count)
-                    let status = deflate(&stream, Z_FINISH)
-                    return (status, target.count - Int(stream.avail_out))
-                }
-                output.append(contentsOf: chunk[0..<produced])
-                switch status {
-                case Z_STREAM_END: return true
-                case Z_OK, Z_BUF_ERROR: continue  // more output to come
-                default: return false
-                }
-            }
-        }
-        return ok ? output : nil
+        guard let (status, output) = pump(&stream, input, reserve: input.count / 8 + 1024, maxBytes: .max,
+                                          { deflate(&$0, Z_FINISH) }),
+              status == Z_STREAM_END else { return nil }
+        return output
     }
 
     /// The content of a gzip member, at most `maxBytes` of it; nil when the input is not valid gzip or is
@@ -43,27 +25,10 @@ enum Gzip {
         var stream = z_stream()
         guard czlib_inflate_init_gzip(&stream) == Z_OK else { return nil }
         defer { inflateEnd(&stream) }
-        var output: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        return input.withUnsafeBufferPointer { source -> [UInt8]? in
-            stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
-            stream.avail_in = uInt(source.count)
-            while true {
-                let (status, produced) = chunk.withUnsafeMutableBufferPointer { target -> (Int32, Int) in
-                    stream.next_out = target.baseAddress
-                    stream.avail_out = uInt(target.count)
-                    let status = inflate(&stream, Z_NO_FLUSH)
-                    return (status, target.count - Int(stream.avail_out))
-                }
-                output.append(contentsOf: chunk[0..<produced])
-                if output.count > maxBytes { return nil }
-                switch status {
-                case Z_STREAM_END: return stream.avail_in == 0 ? output : nil
-                case Z_OK: continue
-                default: return nil  // Z_BUF_ERROR: truncated input; Z_DATA_ERROR: corrupt
-                }
-            }
-        }
+        guard let (status, output) = pump(&stream, input, reserve: input.count * 4, maxBytes: maxBytes,
+                                          { inflate(&$0, Z_NO_FLUSH) }) else { return nil }
+        // Anything but the end of the member with no input left over (Z_BUF_ERROR: truncated; Z_DATA_ERROR: corrupt).
+        return status == Z_STREAM_END && stream.avail_in == 0 ? output : nil
     }
 }
 
@@ -94,5 +59,32 @@ enum ContentCoding: Equatable, Sendable {
         let gzipQ = gzip ?? any ?? 0
         // Listing gzip at all means wanting it; only identity ranked above it by name wins over it.
         return gzipQ > 0 && gzipQ >= (identity ?? 0) ? .gzip : .identity
+    }
+}
+
+extension Gzip {
+    /// Feeds `input` through `step` (deflate or inflate) into 64 KB chunks until it stops making progress; returns
+    /// the last status and the output, or nil past `maxBytes`.
+    private static func pump(_ stream: inout z_stream, _ input: [UInt8], reserve: Int, maxBytes: Int,
+                             _ step: (inout z_stream) -> Int32) -> (Int32, [UInt8])? {
+        var output: [UInt8] = []
+        output.reserveCapacity(min(reserve, maxBytes))
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        return input.withUnsafeBufferPointer { source -> (Int32, [UInt8])? in
+            stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
+            stream.avail_in = uInt(source.count)
+            while true {
+                let (status, produced) = chunk.withUnsafeMutableBufferPointer { target -> (Int32, Int) in
+                    stream.next_out = target.baseAddress
+                    stream.avail_out = uInt(target.count)
+                    let status = step(&stream)
+                    return (status, target.count - Int(stream.avail_out))
+                }
+                output.append(contentsOf: chunk[0..<produced])
+                if output.count > maxBytes { return nil }
+                // Z_OK: progress, more to come. Anything else (end, error, no progress possible) ends the pump.
+                if status != Z_OK { return (status, output) }
+            }
+        }
     }
 }
