@@ -30,9 +30,9 @@ let package = Package(
         .executableTarget(name: "runstatus-exporter", dependencies: ["RunStatusExporter"]),
         // `swift run -c release runstatus-bench`: poll, render and serve N simulated runs on loopback; prints figures.
         .executableTarget(name: "runstatus-bench",
-                          dependencies: ["RunStatusExporter", "VendorSimulator", "HTTPServer", "Exposition", "RunStatusModel"]),
+                          dependencies: ["RunStatusExporter", "VendorSimulator", "HTTPServer", "Exposition", "RunStatusModel", "ChildProcesses"]),
 
-        // posix_spawn'd children with a clean signal mask, for tests that drive real programs.
+        // posix_spawn'd children with a clean signal mask, for tests and the benchmark that drive real programs.
         .target(name: "ChildProcesses"),
 
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition"]),

@@ -23,17 +23,6 @@ public final class SpawnedProcess: Sendable {
         self.name = name
         log = logDirectory.appending(path: "\(name).log")
 
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)  // undoes an inherited SIGPIPE ignore, too
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
         var files = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&files)
         defer { posix_spawn_file_actions_destroy(&files) }
@@ -50,7 +39,7 @@ public final class SpawnedProcess: Sendable {
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var child: pid_t = 0
-        let status = posix_spawn(&child, executable, &files, &attributes, argv, env)
+        let status = SpawnAttributes.withClean { posix_spawn(&child, executable, &files, &$0, argv, env) }
         guard status == 0 else { throw SpawnError("cannot start \(executable): \(String(cString: strerror(status)))") }
         pid = child
     }
@@ -130,4 +119,29 @@ public final class SpawnedProcess: Sendable {
 public struct SpawnError: Error, Sendable, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// posix_spawn attributes for a child that starts with no signal blocked and every handler at its default (which
+/// also undoes an inherited SIGPIPE ignore), whatever the spawning thread had: Foundation's `Process` passes on a
+/// Swift concurrency thread's mask, SIGTERM blocked. Shared by every spawner in the project.
+public enum SpawnAttributes {
+    /// - Parameter newProcessGroup: start the child in a group of its own, so killing the group ends its children.
+    public static func withClean<T>(newProcessGroup: Bool = false, _ body: (inout posix_spawnattr_t) throws -> T) rethrows -> T {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+        if newProcessGroup {
+            posix_spawnattr_setpgroup(&attributes, 0)
+            flags |= POSIX_SPAWN_SETPGROUP
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
+        return try body(&attributes)
+    }
 }

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 import Glibc
 import Synchronization
@@ -28,17 +29,6 @@ final class ChildProcess: Sendable {
         // Close-on-exec everywhere: dup2 onto 0 and 1 clears it there, so the child keeps only those.
         for fd in toChild + fromChild { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
 
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
         var files = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&files)
         defer { posix_spawn_file_actions_destroy(&files) }
@@ -49,7 +39,7 @@ final class ChildProcess: Sendable {
         let argv = ([CommandLine.arguments.first ?? "runstatus-bench"] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var child: pid_t = 0
-        let status = posix_spawn(&child, executable, &files, &attributes, argv, environ)
+        let status = SpawnAttributes.withClean { posix_spawn(&child, executable, &files, &$0, argv, environ) }
         Glibc.close(toChild[0])
         Glibc.close(fromChild[1])
         guard status == 0 else {
