@@ -29,11 +29,7 @@ public struct InstabaseAdapter: VendorAdapter {
                 : nil
             return .failure(response.failure(runID: runID, now: context.now, note: note))
         }
-        do {
-            return .success(try decode(response, runID: runID))
-        } catch {
-            return .failure(error)
-        }
+        return Result { () throws(PollError) in try decode(response, runID: runID) }
     }
 
     private func decode(_ response: VendorResponse, runID: String) throws(PollError) -> RunObservation {

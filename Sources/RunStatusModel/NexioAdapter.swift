@@ -30,11 +30,7 @@ public struct NexioAdapter: VendorAdapter {
             // A 503 (`auth_unavailable`) is transient: server_error, like any 5xx, with the wait if given.
             return .failure(response.failure(runID: runID, now: context.now, retryAfter: wait))
         }
-        do {
-            return .success(try decode(response, runID: runID))
-        } catch {
-            return .failure(error)
-        }
+        return Result { () throws(PollError) in try decode(response, runID: runID) }
     }
 
     private func decode(_ response: VendorResponse, runID: String) throws(PollError) -> RunObservation {

@@ -23,11 +23,7 @@ public struct RSAAdapter: VendorAdapter {
 
     public func decodeStatus(_ response: VendorResponse, runID: String, context: DecodeContext) -> Result<RunObservation, PollError> {
         guard response.isSuccess else { return .failure(response.failure(runID: runID, now: context.now)) }
-        do {
-            return .success(try decode(response, runID: runID, context: context))
-        } catch {
-            return .failure(error)
-        }
+        return Result { () throws(PollError) in try decode(response, runID: runID, context: context) }
     }
 
     private func decode(_ response: VendorResponse, runID: String, context: DecodeContext) throws(PollError) -> RunObservation {

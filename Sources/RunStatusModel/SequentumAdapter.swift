@@ -44,11 +44,7 @@ public struct SequentumAdapter: VendorAdapter {
 
     public func decodeStatus(_ response: VendorResponse, runID: String, context: DecodeContext) -> Result<RunObservation, PollError> {
         guard response.isSuccess else { return .failure(response.failure(runID: runID, now: context.now)) }
-        do {
-            return .success(try decode(response, runID: runID))
-        } catch {
-            return .failure(error)
-        }
+        return Result { () throws(PollError) in try decode(response, runID: runID) }
     }
 
     private func decode(_ response: VendorResponse, runID: String) throws(PollError) -> RunObservation {
