@@ -29,8 +29,7 @@ public final class SpawnedProcess: Sendable {
         posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&files, 1, log.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&files, 1, 2)
-        // glibc's closefrom action is not in the Glibc module.
-        if let closeFrom = Self.addCloseFrom { _ = closeFrom(&files, 3) }
+        SpawnAttributes.closeInheritedDescriptors(&files)
 
         var merged = ProcessInfo.processInfo.environment
         for (key, value) in environment { merged[key] = value }
@@ -43,10 +42,6 @@ public final class SpawnedProcess: Sendable {
         guard status == 0 else { throw SpawnError("cannot start \(executable): \(String(cString: strerror(status)))") }
         pid = child
     }
-
-    private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
-    private static let addCloseFrom: CloseFrom? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np")
-        .map { unsafeBitCast($0, to: CloseFrom.self) }
 
     /// The exit status if the child has ended (reaping it), nil while it runs.
     public var exitStatus: Int32? {
@@ -144,4 +139,15 @@ public enum SpawnAttributes {
         posix_spawnattr_setflags(&attributes, Int16(flags))
         return try body(&attributes)
     }
+
+    /// Adds the action that closes every descriptor from 3 up in the child: a socket this process holds (a test's
+    /// client, libcurl's connection) must not stay open in a child after its owner closes it, or the peer never
+    /// sees the close. glibc's closefrom action is not in the Glibc module, hence the lookup.
+    public static func closeInheritedDescriptors(_ files: inout posix_spawn_file_actions_t) {
+        if let closeFrom = addCloseFrom { _ = closeFrom(&files, 3) }
+    }
+
+    private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
+    private static let addCloseFrom: CloseFrom? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np")
+        .map { unsafeBitCast($0, to: CloseFrom.self) }
 }
