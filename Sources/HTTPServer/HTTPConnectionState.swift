@@ -66,6 +66,8 @@ struct HTTPConnectionState {
     struct Output {
         var head: [UInt8]
         var body: [UInt8]
+        /// The response's `bodyOwner`, released with the output.
+        var owner: (any AnyObject & Sendable)?
         /// Bytes of head then body already sent.
         var sent = 0
         var remaining: Int { head.count + body.count - sent }
@@ -223,7 +225,7 @@ struct HTTPConnectionState {
         let encoded = HTTPResponseEncoder.encode(response, headRequest: headRequest, close: closeAfterResponse,
                                                  http10KeepAlive: respondingToHTTP10 && !closeAfterResponse,
                                                  date: now.httpDate)
-        output = Output(head: encoded.head, body: encoded.body)
+        output = Output(head: encoded.head, body: encoded.body, owner: response.bodyOwner)
         phase = .writing
         deadline = now.instant + settings.writeTimeout
     }

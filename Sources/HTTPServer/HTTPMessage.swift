@@ -48,6 +48,10 @@ public struct HTTPResponse: Sendable {
     /// Transfer-Encoding and Keep-Alive). CR, LF and NUL in values become spaces.
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
+    /// Kept alive by the server until the body has been handed to the kernel (or the connection is gone), then
+    /// released: its `deinit` tells the handler that this response no longer holds the body, so a handler
+    /// sharing one large body among clients knows when the last send of it is over.
+    public var bodyOwner: (any AnyObject & Sendable)?
 
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status

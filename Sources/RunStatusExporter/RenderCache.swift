@@ -6,18 +6,32 @@ import HTTPServer
 /// the first scrape renders, scrapes arriving meanwhile wait for its body, later ones in that second reuse it.
 /// So 32 overlapping scrapes of 10,000 runs hold one body, not 32, and a burst of scrapers costs one render.
 ///
-/// What a scrape may see: the state as of at most one render ago (in flight when it arrived), and the
-/// `process_*`, `runstatus_http_requests_total` and running-duration values of the current second.
-/// Any change to the store (its generation) or to `extraKey` makes the next scrape render afresh.
+/// It also keeps the number of large bodies alive at one, not two: renders never overlap, and before a large
+/// body is replaced (a new second or state) the next render waits, at most `drainTimeout`, for the responses
+/// still sending the old one to finish. Without that, the 13 MB body of 10,000 runs still being sent to 32
+/// clients and the next second's render would coexist. The server releases each response's `bodyOwner` once
+/// its body is in the kernel, which is how the cache counts the sends in flight.
+///
+/// What a scrape may see: the state as of at most one render ago (a render of its variant in flight, or
+/// started, while it waited), and the `process_*`, `runstatus_http_requests_total` and running-duration values
+/// of the current second. Any change to the store (its generation) or to `extraKey` makes the next scrape
+/// that finds no render in progress render afresh.
 ///
 /// Waiting blocks the calling thread: call it from the listener's worker threads, never from a Swift task.
 public final class RenderCache: @unchecked Sendable {
-    // @unchecked: `slots` is only touched with `condition` locked.
+    // @unchecked: every var below is only touched with `condition` locked.
     private let store: MetricsStore
     private let now: @Sendable () -> Double
     private let extraKey: @Sendable () -> UInt64
+    private let drainThreshold: Int
+    private let drainTimeout: Double
     private let condition = NSCondition()
     private var slots: [Variant: Slot] = [:]
+    /// A render (of any variant) is in progress: renders take turns, so their bodies never add up.
+    private var rendering = false
+    /// Responses handed out and not yet released by the server, per body serial.
+    private var inFlight: [UInt64: Int] = [:]
+    private var nextSerial: UInt64 = 0
 
     /// One cached body per format and encoding, so the cache stays bounded whatever the Accept headers say.
     struct Variant: Hashable {
@@ -33,16 +47,35 @@ public final class RenderCache: @unchecked Sendable {
 
     private struct Slot {
         var key: Key
-        /// nil while the first scrape of `key` renders it.
+        /// The shared 200 response; nil after a failed render, and while the next one drains or renders.
         var response: HTTPResponse?
+        /// Identifies the body in `inFlight`.
+        var serial: UInt64
+        /// Renders of this variant completed so far: a waiter takes any render that completed after it arrived.
+        var completed: UInt64
     }
 
-    /// - Parameter extraKey: anything else the body shows that should not be a second stale (the owner's counters).
+    /// - Parameters:
+    ///   - extraKey: anything else the body shows that should not be a second stale (the owner's counters).
+    ///   - drainThreshold: bodies from this size up are drained before being replaced (smaller ones cost less
+    ///     than the wait would).
+    ///   - drainTimeout: the longest a render waits for a slow client still receiving the previous body; after
+    ///     it, both bodies are alive for a while.
     public init(store: MetricsStore, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
-                extraKey: @escaping @Sendable () -> UInt64 = { 0 }) {
+                extraKey: @escaping @Sendable () -> UInt64 = { 0 },
+                drainThreshold: Int = 1 << 20, drainTimeout: Double = 1) {
         self.store = store
         self.now = now
         self.extraKey = extraKey
+        self.drainThreshold = drainThreshold
+        self.drainTimeout = drainTimeout
+    }
+
+    /// Held by the server with each shared response until its body is sent; its release ends that send's count.
+    private final class Lease: Sendable {
+        let release: @Sendable () -> Void
+        init(release: @escaping @Sendable () -> Void) { self.release = release }
+        deinit { release() }
     }
 
     /// The response `render` gives for `request`, rendered once per state, second and variant.
@@ -54,30 +87,60 @@ public final class RenderCache: @unchecked Sendable {
         let key = Key(generation: store.generation, extra: extraKey(), second: Int64(now().rounded(.down)))
 
         condition.lock()
-        var waited = false
-        while let slot = slots[variant], slot.key == key {
-            if let response = slot.response {
+        let arrived = slots[variant]?.completed ?? 0
+        while true {
+            if let slot = slots[variant], let response = slot.response,
+               slot.key == key || slot.completed > arrived {
+                let shared = handOut(response, serial: slot.serial)
                 condition.unlock()
-                return response
+                return shared
             }
-            waited = true
+            if !rendering { break }
             condition.wait()
         }
-        // First for this key: render it for everyone. Woken without a body (its renderer got no 200, or a newer
-        // state took the slot): render for ourselves and leave the slot to whoever holds it.
-        let owner = !waited
-        if owner { slots[variant] = Slot(key: key, response: nil) }
+
+        // Our turn to render. First let go of the body this one replaces, and give its sends time to finish.
+        rendering = true
+        // Only numbers are kept of the previous slot: a copy of it would keep its body alive through the render.
+        let previousSize = slots[variant]?.response?.body.count ?? 0
+        let previousSerial = slots[variant]?.serial ?? 0
+        let completed = (slots[variant]?.completed ?? 0) + 1
+        slots[variant]?.response = nil
+        if previousSize >= drainThreshold {
+            let deadline = Date(timeIntervalSinceNow: drainTimeout)
+            while inFlight[previousSerial, default: 0] > 0, condition.wait(until: deadline) {}
+        }
         condition.unlock()
 
         let response = render(request)
 
-        guard owner else { return response }
         condition.lock()
-        if slots[variant]?.key == key {
-            if response.status == 200 { slots[variant]?.response = response } else { slots[variant] = nil }
+        rendering = false
+        nextSerial += 1
+        let serial = nextSerial
+        slots[variant] = Slot(key: key, response: response.status == 200 ? response : nil,
+                              serial: serial, completed: completed)
+        let result = response.status == 200 ? handOut(response, serial: serial) : response
+        condition.broadcast()
+        condition.unlock()
+        return result
+    }
+
+    /// `response` with a lease counting it in flight until the server releases it. Called with `condition` locked.
+    private func handOut(_ response: HTTPResponse, serial: UInt64) -> HTTPResponse {
+        inFlight[serial, default: 0] += 1
+        var shared = response
+        // The lease is released by the server, outside this lock; it takes the lock itself.
+        shared.bodyOwner = Lease { [weak self] in self?.released(serial) }
+        return shared
+    }
+
+    private func released(_ serial: UInt64) {
+        condition.lock()
+        if let n = inFlight[serial] {
+            if n > 1 { inFlight[serial] = n - 1 } else { inFlight[serial] = nil }
         }
         condition.broadcast()
         condition.unlock()
-        return response
     }
 }

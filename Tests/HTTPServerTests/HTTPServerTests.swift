@@ -257,6 +257,37 @@ import Testing
         }
     }
 
+    /// `bodyOwner` lives exactly as long as the body is being sent: a handler sharing one body among clients
+    /// (the render cache) counts on its release to know when the last send is over.
+    @Test func keepsTheBodyOwnerUntilTheBodyIsSent() async throws {
+        final class Flag: Sendable {
+            let value = Atomic<Bool>(false)
+            var isSet: Bool { value.load(ordering: .relaxed) }
+        }
+        final class Owner: Sendable {
+            let released: Flag
+            init(_ released: Flag) { self.released = released }
+            deinit { released.value.store(true, ordering: .relaxed) }
+        }
+        let released = Flag()
+        let body = Self.bigBody
+        try await withServer(handler: { _ in
+            var response = HTTPResponse(status: 200, body: body)
+            response.bodyOwner = Owner(released)
+            return response
+        }) { _, port in
+            let client = try await TestClient.connect(port: port, receiveBuffer: 64 * 1024)
+            try await client.send("GET /big HTTP/1.1\r\n\r\n")
+            try #require(try await client.readable(within: 20_000), "no response byte")
+            // 8 MB cannot fit in a 64 KB receive buffer and the kernel's send buffer: the server is still sending.
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(!released.isSet, "released before the body was sent")
+            let response = try await client.response()
+            #expect(response.body.count == body.count)
+            #expect(await eventually { released.isSet }, "never released after the body was sent")
+        }
+    }
+
     @Test func runsHandlersOffTheEventLoop() async throws {
         // The slow handler waits until the client of another connection has its response: impossible if
         // handlers ran on the event loop (the fast request would not even be read).

@@ -5,8 +5,9 @@ import Synchronization
 import Testing
 @testable import RunStatusExporter
 
-/// RenderCache: one render per state, second and variant; never a stale body after the state changed.
-struct RenderCacheTests {
+/// RenderCache: one render per state, second and variant; never a stale body after the state changed; one large
+/// body alive at a time.
+@Suite(.timeLimit(.minutes(1))) struct RenderCacheTests {
     final class Renders: Sendable {
         private let count = Mutex(0)
         let status: Int
@@ -103,5 +104,85 @@ struct RenderCacheTests {
         }
         #expect(renders.calls == 1)
         #expect(Set(bodies).count == 1)
+    }
+
+    /// On a thread of its own: a scrape waiting in the cache blocks its thread, as on the listener's workers.
+    static func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in Thread { continuation.resume(returning: body()) }.start() }
+    }
+
+    /// Holds a response as the server does while sending it (a class, so its lifetime is exactly as written).
+    final class Sending: @unchecked Sendable {
+        var response: HTTPResponse?
+        init(_ response: HTTPResponse) { self.response = response }
+    }
+
+    /// The next second's render waits until the last response still sending the previous large body is done, so
+    /// the two bodies are never alive together.
+    @Test func aLargeBodyIsSentToTheEndBeforeTheNextRender() async throws {
+        let renders = Renders()
+        let clock = Mutex(1_000.0)
+        let cache = RenderCache(store: Self.store(), now: { clock.withLock { $0 } }, drainThreshold: 0, drainTimeout: 120)
+        let sending = Sending(cache.response(for: Self.get, render: renders.render))
+        clock.withLock { $0 = 1_001.0 }
+        let next = Task { await Self.onThread { cache.response(for: Self.get, render: renders.render) } }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(renders.calls == 1, "rendered while the previous body was still being sent")
+        sending.response = nil
+        let body = await next.value.body
+        #expect(String(decoding: body, as: UTF8.self) == "render 2\n")
+    }
+
+    /// A client that never finishes receiving holds the next render back for `drainTimeout` only.
+    @Test func aStuckClientDelaysTheNextRenderOnlyUntilTheTimeout() async {
+        let renders = Renders()
+        let clock = Mutex(1_000.0)
+        let cache = RenderCache(store: Self.store(), now: { clock.withLock { $0 } }, drainThreshold: 0, drainTimeout: 0.2)
+        let stuck = Sending(cache.response(for: Self.get, render: renders.render))
+        clock.withLock { $0 = 1_001.0 }
+        let body = await Self.onThread { cache.response(for: Self.get, render: renders.render).body }
+        #expect(String(decoding: body, as: UTF8.self) == "render 2\n")
+        #expect(stuck.response != nil)
+    }
+
+    /// Bodies under the threshold are replaced at once: waiting would cost more than the memory saved. (If this
+    /// waited, the 120 s drain timeout would exceed the suite's time limit.)
+    @Test func smallBodiesAreNotDrained() async {
+        let renders = Renders()
+        let clock = Mutex(1_000.0)
+        let cache = RenderCache(store: Self.store(), now: { clock.withLock { $0 } }, drainThreshold: 1 << 20, drainTimeout: 120)
+        let sending = Sending(cache.response(for: Self.get, render: renders.render))
+        clock.withLock { $0 = 1_001.0 }
+        let body = await Self.onThread { cache.response(for: Self.get, render: renders.render).body }
+        #expect(String(decoding: body, as: UTF8.self) == "render 2\n")
+        #expect(sending.response != nil)
+    }
+
+    /// Renders take turns, whatever their variants and keys: their bodies never add up.
+    @Test func rendersNeverOverlap() async {
+        let renders = Renders()
+        let second = Mutex(0.0)
+        // Every request sees a new second, so none can share: each renders.
+        let cache = RenderCache(store: Self.store(), now: { second.withLock { $0 += 1; return $0 } })
+        let active = Mutex((now: 0, most: 0))
+        let render: @Sendable (HTTPRequest) -> HTTPResponse = { request in
+            active.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+            usleep(2_000)
+            defer { active.withLock { $0.now -= 1 } }
+            return renders.render(request)
+        }
+        let openMetrics = HTTPRequest(method: "GET", target: "/metrics",
+                                      headers: [("Accept", "application/openmetrics-text;version=1.0.0")])
+        await withTaskGroup(of: Void.self) { group in
+            for i in 0..<8 {
+                group.addTask {
+                    await Self.onThread {
+                        for _ in 0..<5 { _ = cache.response(for: i.isMultiple(of: 2) ? Self.get : openMetrics, render: render) }
+                    }
+                }
+            }
+        }
+        #expect(active.withLock { $0.most } == 1)
+        #expect(renders.calls >= 2)
     }
 }
