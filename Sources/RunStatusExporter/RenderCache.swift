@@ -126,8 +126,10 @@ public final class RenderCache: @unchecked Sendable {
         return result
     }
 
-    /// `response` with a lease counting it in flight until the server releases it. Called with `condition` locked.
+    /// `response` with a lease counting it in flight until the server releases it; small bodies, which are never
+    /// drained, go without (a lease costs an allocation and a lock per response). Called with `condition` locked.
     private func handOut(_ response: HTTPResponse, serial: UInt64) -> HTTPResponse {
+        guard response.body.count >= drainThreshold else { return response }
         inFlight[serial, default: 0] += 1
         var shared = response
         // The lease is released by the server, outside this lock; it takes the lock itself.
@@ -138,9 +140,14 @@ public final class RenderCache: @unchecked Sendable {
     private func released(_ serial: UInt64) {
         condition.lock()
         if let n = inFlight[serial] {
-            if n > 1 { inFlight[serial] = n - 1 } else { inFlight[serial] = nil }
+            if n > 1 {
+                inFlight[serial] = n - 1
+            } else {
+                inFlight[serial] = nil
+                // Only a render draining this body waits for its count; it needs waking once, at zero.
+                condition.broadcast()
+            }
         }
-        condition.broadcast()
         condition.unlock()
     }
 }

@@ -163,11 +163,17 @@ enum TargetCheck {
                       "peak RSS at 10,000 runs with \(clients) overlapping scrapes < 64 MB: \(BenchTable.megabytes(r.memory.peakServeBytes))")
             }
         }
+        // The issue sets the CPU target for 10,000 runs. Smaller rows are printed for comparison: a cycle's fixed
+        // costs (thread hand-offs, first-call symbol binding and conformance lookups) weigh more over fewer requests.
         for r in results {
-            check(r.firstCycle.cpuPerRequestMicroseconds < 150,
-                  "exporter CPU per vendor request at \(BenchTable.count(r.runs)) runs < 150 µs: "
-                  + "\(BenchTable.us(r.firstCycle.cpuPerRequestMicroseconds)) first cycle, "
-                  + "\(BenchTable.us(r.steadyCycle.cpuPerRequestMicroseconds)) steady")
+            let figures = "\(BenchTable.us(r.firstCycle.cpuPerRequestMicroseconds)) first cycle, "
+                + "\(BenchTable.us(r.steadyCycle.cpuPerRequestMicroseconds)) steady"
+            if r.runs == 10_000 {
+                check(max(r.firstCycle.cpuPerRequestMicroseconds, r.steadyCycle.cpuPerRequestMicroseconds) < 150,
+                      "exporter CPU per vendor request at 10,000 runs < 150 µs: \(figures)")
+            } else {
+                out.append("exporter CPU per vendor request at \(BenchTable.count(r.runs)) runs (no target): \(figures)")
+            }
         }
         for r in results {
             check(r.scrape.ratio <= 2, "a scrape during a poll cycle at \(BenchTable.count(r.runs)) runs ≤ 2× idle: "
