@@ -110,6 +110,15 @@ final class ChildProcess: Sendable {
 
     /// The child's CPU so far (user plus system), while it runs.
     var cpuSeconds: Double? { ResourceUsage.cpuSeconds(pid: pid) }
+
+    /// Lowers the scheduling priority of every thread the child has now (Linux's nice is per thread; threads it
+    /// starts later inherit their creator's). Raising nice needs no privilege; lowering it again would.
+    func lowerPriority(nice: Int32) {
+        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return }
+        for task in tasks {
+            if let tid = id_t(task) { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), tid, nice) }
+        }
+    }
 }
 
 struct BenchError: Error, CustomStringConvertible {
