@@ -24,8 +24,8 @@ public final class RenderCache: @unchecked Sendable {
     private let now: @Sendable () -> Double
     private let extraKey: @Sendable () -> UInt64
     private let drainThreshold: Int
-    private let drainTimeout: Double
-    private let condition = NSCondition()
+    private let drainTimeout: Duration
+    private let condition = ConditionLock()
     private var slots: [Variant: Slot] = [:]
     /// A render (of any variant) is in progress: renders take turns, so their bodies never add up.
     private var rendering = false
@@ -68,7 +68,7 @@ public final class RenderCache: @unchecked Sendable {
         self.now = now
         self.extraKey = extraKey
         self.drainThreshold = drainThreshold
-        self.drainTimeout = drainTimeout
+        self.drainTimeout = .milliseconds(Int64((drainTimeout * 1000).rounded()))
     }
 
     /// Held by the server with each shared response until its body is sent; its release ends that send's count.
@@ -86,44 +86,49 @@ public final class RenderCache: @unchecked Sendable {
                               gzip: ContentCoding.negotiate(acceptEncoding: request.header("Accept-Encoding")) == .gzip)
         let key = Key(generation: store.generation, extra: extraKey(), second: Int64(now().rounded(.down)))
 
-        condition.lock()
-        let arrived = slots[variant]?.completed ?? 0
-        while true {
-            if let slot = slots[variant], let response = slot.response,
-               slot.key == key || slot.completed > arrived {
-                let shared = handOut(response, serial: slot.serial)
-                condition.unlock()
-                return shared
+        // Either a shared body, or our turn to render (with what the previous slot said about its body).
+        enum Turn { case shared(HTTPResponse), render(completed: UInt64) }
+        let turn: Turn = condition.withLock {
+            let arrived = slots[variant]?.completed ?? 0
+            while true {
+                if let slot = slots[variant], let response = slot.response,
+                   slot.key == key || slot.completed > arrived {
+                    return .shared(handOut(response, serial: slot.serial))
+                }
+                if !rendering { break }
+                condition.wait()
             }
-            if !rendering { break }
-            condition.wait()
+            // Our turn. First let go of the body this one replaces, and give its sends time to finish. Only numbers
+            // are kept of the previous slot: a copy of it would keep its body alive through the render.
+            rendering = true
+            let previousSize = slots[variant]?.response?.body.count ?? 0
+            let previousSerial = slots[variant]?.serial ?? 0
+            let completed = (slots[variant]?.completed ?? 0) + 1
+            slots[variant]?.response = nil
+            if previousSize >= drainThreshold {
+                // On the monotonic clock: a wall-clock step must not stretch the wait.
+                let deadline = ConditionLock.deadline(after: drainTimeout)
+                while inFlight[previousSerial, default: 0] > 0, condition.wait(until: deadline) {}
+            }
+            return .render(completed: completed)
         }
-
-        // Our turn to render. First let go of the body this one replaces, and give its sends time to finish.
-        rendering = true
-        // Only numbers are kept of the previous slot: a copy of it would keep its body alive through the render.
-        let previousSize = slots[variant]?.response?.body.count ?? 0
-        let previousSerial = slots[variant]?.serial ?? 0
-        let completed = (slots[variant]?.completed ?? 0) + 1
-        slots[variant]?.response = nil
-        if previousSize >= drainThreshold {
-            let deadline = Date(timeIntervalSinceNow: drainTimeout)
-            while inFlight[previousSerial, default: 0] > 0, condition.wait(until: deadline) {}
+        let completed: UInt64
+        switch turn {
+        case .shared(let response): return response
+        case .render(let count): completed = count
         }
-        condition.unlock()
 
         let response = render(request)
 
-        condition.lock()
-        rendering = false
-        nextSerial += 1
-        let serial = nextSerial
-        slots[variant] = Slot(key: key, response: response.status == 200 ? response : nil,
-                              serial: serial, completed: completed)
-        let result = response.status == 200 ? handOut(response, serial: serial) : response
-        condition.broadcast()
-        condition.unlock()
-        return result
+        return condition.withLock {
+            rendering = false
+            nextSerial += 1
+            let serial = nextSerial
+            slots[variant] = Slot(key: key, response: response.status == 200 ? response : nil,
+                                  serial: serial, completed: completed)
+            condition.broadcast()
+            return response.status == 200 ? handOut(response, serial: serial) : response
+        }
     }
 
     /// `response` with a lease counting it in flight until the server releases it; small bodies, which are never
@@ -138,8 +143,8 @@ public final class RenderCache: @unchecked Sendable {
     }
 
     private func released(_ serial: UInt64) {
-        condition.lock()
-        if let n = inFlight[serial] {
+        condition.withLock {
+            guard let n = inFlight[serial] else { return }
             if n > 1 {
                 inFlight[serial] = n - 1
             } else {
@@ -148,6 +153,5 @@ public final class RenderCache: @unchecked Sendable {
                 condition.broadcast()
             }
         }
-        condition.unlock()
     }
 }
