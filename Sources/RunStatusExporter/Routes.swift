@@ -132,9 +132,13 @@ public final class Routes: Sendable {
         let snapshot = store.snapshot()
         var rows = ""
         for t in config.targets {
-            let up = snapshot.targetIndex[t.name].map { snapshot.targets[$0].up } ?? false
+            let entry = snapshot.targetIndex[t.name].map { snapshot.targets[$0] }
+            let up = entry?.up ?? false
+            // What the store tracks: the configured runs plus those discovery found (configured ones until then).
+            let tracked = entry?.runs.count ?? t.runs.count
+            let runs = t.discover == nil ? "\(tracked)" : "\(tracked) (\(t.runs.count) configured, the rest discovered)"
             rows += "<tr><td>\(html(t.name))</td><td>\(t.vendor.rawValue)</td><td>\(html(Redact.url(t.url)))</td>"
-            rows += "<td>\(html(t.auth.summary))</td><td>\(t.runs.count)</td><td>\(DurationText.format(t.pollInterval))</td>"
+            rows += "<td>\(html(t.auth.summary))</td><td>\(runs)</td><td>\(DurationText.format(t.pollInterval))</td>"
             rows += "<td>\(up ? "up" : "down")</td></tr>\n"
         }
         let page = """

@@ -16,6 +16,7 @@ import VendorSimulator
         let poller: Poller
         let logs: LogCapture
         let clock: ManualClock?
+        let config: ExporterConfig
 
         /// What /metrics would serve now, parsed.
         func metrics() -> [String: Double] {
@@ -56,7 +57,8 @@ import VendorSimulator
         let store = MetricsStore(config: cfg, shard: shard)
         let poller = Poller(store: store, fetcher: CurlFetcher(), logger: logs.logger, now: now)
         poller.start(cfg)
-        let running = Running(simulator: simulator, simulatorServer: server, store: store, poller: poller, logs: logs, clock: clock)
+        let running = Running(simulator: simulator, simulatorServer: server, store: store, poller: poller, logs: logs,
+                              clock: clock, config: cfg)
         do {
             let ready = await eventually { store.isReady }
             #expect(ready, "the first cycle never ended")
@@ -116,6 +118,10 @@ import VendorSimulator
             #expect(m["runstatus_discovered_runs{vendor=\"wes\",target=\"cav\"}"] == 7)
             #expect(m["runstatus_discovered_runs{vendor=\"instabase\",target=\"ib\"}"] == 5)
             #expect(m["runstatus_discovered_runs{vendor=\"sequentum\",target=\"seq\"}"] == 5)
+            // The landing page counts the runs tracked, not only the (here no) configured ones.
+            let landing = String(decoding: Routes(store: r.store, config: r.config).handle(HTTPRequest(method: "GET", target: "/")).body,
+                                 as: UTF8.self)
+            #expect(landing.contains("<td>7 (0 configured, the rest discovered)</td>"), "\(landing)")
             // Values come from the lists themselves where they carry whole runs.
             #expect(m["runstatus_run_state{vendor=\"sequentum\",target=\"seq\",run_id=\"7/1\",state=\"succeeded\"}"] == 1)
             #expect(m["runstatus_run_state{vendor=\"sequentum\",target=\"seq\",run_id=\"8/2\",state=\"running\"}"] == 1)
