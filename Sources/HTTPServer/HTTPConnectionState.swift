@@ -225,7 +225,8 @@ struct HTTPConnectionState {
         let encoded = HTTPResponseEncoder.encode(response, headRequest: headRequest, close: closeAfterResponse,
                                                  http10KeepAlive: respondingToHTTP10 && !closeAfterResponse,
                                                  date: now.httpDate)
-        output = Output(head: encoded.head, body: encoded.body, owner: response.bodyOwner)
+        // A HEAD answer sends no body: its owner need not wait for it.
+        output = Output(head: encoded.head, body: encoded.body, owner: encoded.body.isEmpty ? nil : response.bodyOwner)
         phase = .writing
         deadline = now.instant + settings.writeTimeout
     }

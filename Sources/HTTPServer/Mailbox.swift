@@ -75,10 +75,13 @@ final class Mailbox: Sendable {
 
     /// The loop has exited: later completions are dropped.
     func close() {
-        contents.withLock {
-            $0.closed = true
-            $0.completions = []
+        let dropped = contents.withLock { contents -> [Completion] in
+            contents.closed = true
+            defer { contents.completions = [] }
+            return contents.completions
         }
+        // Released outside the lock: a response's `bodyOwner` may take a lock of its own handler's when it goes.
+        withExtendedLifetime(dropped) {}
     }
 
     private func wake() {

@@ -6,11 +6,13 @@ import HTTPServer
 /// the first scrape renders, scrapes arriving meanwhile wait for its body, later ones in that second reuse it.
 /// So 32 overlapping scrapes of 10,000 runs hold one body, not 32, and a burst of scrapers costs one render.
 ///
-/// It also keeps the number of large bodies alive at one, not two: renders never overlap, and before a large
-/// body is replaced (a new second or state) the next render waits, at most `drainTimeout`, for the responses
-/// still sending the old one to finish. Without that, the 13 MB body of 10,000 runs still being sent to 32
-/// clients and the next second's render would coexist. The server releases each response's `bodyOwner` once
-/// its body is in the kernel, which is how the cache counts the sends in flight.
+/// It also keeps the number of large bodies alive at one, not two: renders never overlap, a render first lets go of
+/// every body no scrape can use any more (its variant's previous one, other variants' of an older state), and
+/// before it starts it waits, at most `drainTimeout`, for the responses still sending the large ones to finish.
+/// Without that, the 13 MB body of 10,000 runs still being sent to 32 clients and the next second's render would
+/// coexist. The server releases each response's `bodyOwner` once its body is in the kernel, which is how the cache
+/// counts the sends in flight. The price: while one render waits for a slow client, renders of other variants
+/// wait too (at most `drainTimeout`).
 ///
 /// What a scrape may see: the state as of at most one render ago (a render of its variant in flight, or
 /// started, while it waited), and the `process_*`, `runstatus_http_requests_total` and running-duration values
@@ -84,7 +86,7 @@ public final class RenderCache: @unchecked Sendable {
         guard request.method == "GET" || request.method == "HEAD" else { return render(request) }
         let variant = Variant(format: Routes.negotiate(accept: request.header("Accept")),
                               gzip: ContentCoding.negotiate(acceptEncoding: request.header("Accept-Encoding")) == .gzip)
-        let key = Key(generation: store.generation, extra: extraKey(), second: Int64(now().rounded(.down)))
+        let key = currentKey()
 
         // Either a shared body, or our turn to render (with what the previous slot said about its body).
         enum Turn { case shared(HTTPResponse), render(completed: UInt64) }
@@ -98,17 +100,21 @@ public final class RenderCache: @unchecked Sendable {
                 if !rendering { break }
                 condition.wait()
             }
-            // Our turn. First let go of the body this one replaces, and give its sends time to finish. Only numbers
-            // are kept of the previous slot: a copy of it would keep its body alive through the render.
+            // Our turn. First let go of the bodies no scrape can use any more: this variant's previous one, and
+            // other variants' of an older state (a scrape of theirs would render anew). Give the sends of the large
+            // ones time to finish. Only serials are kept: a copy of a slot would keep its body alive.
             rendering = true
-            let previousSize = slots[variant]?.response?.body.count ?? 0
-            let previousSerial = slots[variant]?.serial ?? 0
             let completed = (slots[variant]?.completed ?? 0) + 1
-            slots[variant]?.response = nil
-            if previousSize >= drainThreshold {
+            let current = currentKey()
+            var draining: [UInt64] = []
+            for (v, slot) in slots where v == variant || slot.key != current {
+                if let body = slot.response?.body, body.count >= drainThreshold { draining.append(slot.serial) }
+                slots[v]?.response = nil
+            }
+            if !draining.isEmpty {
                 // On the monotonic clock: a wall-clock step must not stretch the wait.
                 let deadline = ConditionLock.deadline(after: drainTimeout)
-                while inFlight[previousSerial, default: 0] > 0, condition.wait(until: deadline) {}
+                while draining.contains(where: { inFlight[$0] != nil }), condition.wait(until: deadline) {}
             }
             return .render(completed: completed)
         }
@@ -118,17 +124,24 @@ public final class RenderCache: @unchecked Sendable {
         case .render(let count): completed = count
         }
 
+        // The key as of now, after any wait: the body shows this state and second, so later scrapes of the same
+        // second still find it (the arrival key could be a second old after a drain).
+        let renderedKey = currentKey()
         let response = render(request)
 
         return condition.withLock {
             rendering = false
             nextSerial += 1
             let serial = nextSerial
-            slots[variant] = Slot(key: key, response: response.status == 200 ? response : nil,
+            slots[variant] = Slot(key: renderedKey, response: response.status == 200 ? response : nil,
                                   serial: serial, completed: completed)
             condition.broadcast()
             return response.status == 200 ? handOut(response, serial: serial) : response
         }
+    }
+
+    private func currentKey() -> Key {
+        Key(generation: store.generation, extra: extraKey(), second: Int64(now().rounded(.down)))
     }
 
     /// `response` with a lease counting it in flight until the server releases it; small bodies, which are never
