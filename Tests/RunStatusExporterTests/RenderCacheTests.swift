@@ -117,85 +117,87 @@ import Testing
         init(_ response: HTTPResponse) { self.response = response }
     }
 
+    /// A cache whose first body (of `first`, rendered at second 1,000) is still being sent, with the clock one second
+    /// on: the next scrape must replace that body.
+    struct BodyInFlight {
+        let renders = Renders()
+        let clock = ManualClock(1_000)
+        let cache: RenderCache
+        let sending: Sending
+
+        init(first: HTTPRequest = RenderCacheTests.get, drainThreshold: Int = 0, drainTimeout: Double = 120) {
+            cache = RenderCache(store: RenderCacheTests.store(), now: clock.closure,
+                                drainThreshold: drainThreshold, drainTimeout: drainTimeout)
+            sending = Sending(cache.response(for: first, render: renders.render))
+            clock.set(1_001)
+        }
+
+        /// A scrape on a thread of its own, as on the listener's workers (it may block in the cache).
+        func scrape(_ request: HTTPRequest = RenderCacheTests.get) async -> HTTPResponse {
+            let (cache, renders) = (cache, renders)
+            return await RenderCacheTests.onThread { cache.response(for: request, render: renders.render) }
+        }
+    }
+
+    static let openMetrics = HTTPRequest(method: "GET", target: "/metrics",
+                                         headers: [("Accept", "application/openmetrics-text;version=1.0.0")])
+
     /// The next second's render waits until the last response still sending the previous large body is done, so
     /// the two bodies are never alive together.
     @Test func aLargeBodyIsSentToTheEndBeforeTheNextRender() async throws {
-        let renders = Renders()
-        let clock = Mutex(1_000.0)
-        let cache = RenderCache(store: Self.store(), now: { clock.withLock { $0 } }, drainThreshold: 0, drainTimeout: 120)
-        let sending = Sending(cache.response(for: Self.get, render: renders.render))
-        clock.withLock { $0 = 1_001.0 }
-        let next = Task { await Self.onThread { cache.response(for: Self.get, render: renders.render) } }
+        let s = BodyInFlight()
+        let next = Task { await s.scrape() }
         try await Task.sleep(for: .milliseconds(300))
-        #expect(renders.calls == 1, "rendered while the previous body was still being sent")
-        sending.response = nil
-        let body = await next.value.body
-        #expect(String(decoding: body, as: UTF8.self) == "render 2\n")
+        #expect(s.renders.calls == 1, "rendered while the previous body was still being sent")
+        s.sending.response = nil
+        #expect(String(decoding: await next.value.body, as: UTF8.self) == "render 2\n")
     }
 
     /// A client that never finishes receiving holds the next render back for `drainTimeout` only.
     @Test func aStuckClientDelaysTheNextRenderOnlyUntilTheTimeout() async {
-        let renders = Renders()
-        let clock = Mutex(1_000.0)
-        let cache = RenderCache(store: Self.store(), now: { clock.withLock { $0 } }, drainThreshold: 0, drainTimeout: 0.2)
-        let stuck = Sending(cache.response(for: Self.get, render: renders.render))
-        clock.withLock { $0 = 1_001.0 }
+        let s = BodyInFlight(drainTimeout: 0.2)
         let started = ContinuousClock.now
-        let body = await Self.onThread { cache.response(for: Self.get, render: renders.render).body }
+        let body = await s.scrape().body
         // A lower bound only (it waited for the stuck send): a loaded machine can only make it longer.
         #expect(started.duration(to: .now) >= .milliseconds(150), "did not wait for the send in flight")
         #expect(String(decoding: body, as: UTF8.self) == "render 2\n")
-        #expect(stuck.response != nil)
+        #expect(s.sending.response != nil)
     }
 
     /// Another variant's body of an older state is no use to anyone: it goes, and its sends are waited for, before
     /// the render, so an OpenMetrics scraper and a text scraper do not keep two large bodies between them.
     @Test func anotherVariantsStaleBodyIsDrainedToo() async throws {
-        let renders = Renders()
-        let clock = Mutex(1_000.0)
-        let cache = RenderCache(store: Self.store(), now: { clock.withLock { $0 } }, drainThreshold: 0, drainTimeout: 120)
-        let openMetrics = HTTPRequest(method: "GET", target: "/metrics",
-                                      headers: [("Accept", "application/openmetrics-text;version=1.0.0")])
-        let sending = Sending(cache.response(for: openMetrics, render: renders.render))
-        clock.withLock { $0 = 1_001.0 }
-        let next = Task { await Self.onThread { cache.response(for: Self.get, render: renders.render) } }
+        let s = BodyInFlight(first: Self.openMetrics)
+        let next = Task { await s.scrape() }
         try await Task.sleep(for: .milliseconds(300))
-        #expect(renders.calls == 1, "rendered while another variant's stale body was still being sent")
-        sending.response = nil
+        #expect(s.renders.calls == 1, "rendered while another variant's stale body was still being sent")
+        s.sending.response = nil
         #expect(String(decoding: await next.value.body, as: UTF8.self) == "render 2\n")
     }
 
     /// A render that waited into the next second is cached under the second it rendered in: scrapes later in that
     /// second share it instead of rendering (and draining) again.
     @Test func aRenderIsKeyedByWhenItRanNotWhenItsScrapeArrived() async throws {
-        let renders = Renders()
-        let clock = Mutex(1_000.0)
-        let cache = RenderCache(store: Self.store(), now: { clock.withLock { $0 } }, drainThreshold: 0, drainTimeout: 120)
-        let sending = Sending(cache.response(for: Self.get, render: renders.render))
-        clock.withLock { $0 = 1_001.0 }
-        let next = Task { await Self.onThread { cache.response(for: Self.get, render: renders.render) } }
+        let s = BodyInFlight()
+        let next = Task { await s.scrape() }
         try await Task.sleep(for: .milliseconds(200))
-        clock.withLock { $0 = 1_002.0 }
-        sending.response = nil
+        s.clock.set(1_002)
+        s.sending.response = nil
         let waited = await next.value
-        let later = await Self.onThread { cache.response(for: Self.get, render: renders.render) }
-        #expect(renders.calls == 2)
+        let later = await s.scrape()
+        #expect(s.renders.calls == 2)
         #expect(later.body == waited.body)
     }
 
     /// Bodies under the threshold are replaced at once: waiting would cost more than the memory saved.
     @Test func smallBodiesAreNotDrained() async {
-        let renders = Renders()
-        let clock = Mutex(1_000.0)
-        let cache = RenderCache(store: Self.store(), now: { clock.withLock { $0 } }, drainThreshold: 1 << 20, drainTimeout: 40)
-        let sending = Sending(cache.response(for: Self.get, render: renders.render))
-        clock.withLock { $0 = 1_001.0 }
+        let s = BodyInFlight(drainThreshold: 1 << 20, drainTimeout: 40)
         let started = ContinuousClock.now
-        let body = await Self.onThread { cache.response(for: Self.get, render: renders.render).body }
+        let body = await s.scrape().body
         // Far below the 40 s a drain would take, however loaded the machine.
         #expect(started.duration(to: .now) < .seconds(20), "waited for a small body's send")
         #expect(String(decoding: body, as: UTF8.self) == "render 2\n")
-        #expect(sending.response != nil)
+        #expect(s.sending.response != nil)
     }
 
     /// Renders take turns, whatever their variants and keys: their bodies never add up.
@@ -211,13 +213,11 @@ import Testing
             defer { active.withLock { $0.now -= 1 } }
             return renders.render(request)
         }
-        let openMetrics = HTTPRequest(method: "GET", target: "/metrics",
-                                      headers: [("Accept", "application/openmetrics-text;version=1.0.0")])
         await withTaskGroup(of: Void.self) { group in
             for i in 0..<8 {
                 group.addTask {
                     await Self.onThread {
-                        for _ in 0..<5 { _ = cache.response(for: i.isMultiple(of: 2) ? Self.get : openMetrics, render: render) }
+                        for _ in 0..<5 { _ = cache.response(for: i.isMultiple(of: 2) ? Self.get : Self.openMetrics, render: render) }
                     }
                 }
             }
