@@ -88,7 +88,7 @@ public final class RenderCache: @unchecked Sendable {
                               gzip: ContentCoding.negotiate(acceptEncoding: request.header("Accept-Encoding")) == .gzip)
         let key = currentKey()
 
-        // Either a shared body, or our turn to render (with what the previous slot said about its body).
+        // Either a shared body, or our turn to render (with the number this variant's render will have).
         enum Turn { case shared(HTTPResponse), render(completed: UInt64) }
         let turn: Turn = condition.withLock {
             let arrived = slots[variant]?.completed ?? 0
