@@ -23,14 +23,6 @@ public final class SpawnedProcess: Sendable {
         self.name = name
         log = logDirectory.appending(path: "\(name).log")
 
-        var files = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&files)
-        defer { posix_spawn_file_actions_destroy(&files) }
-        posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&files, 1, log.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&files, 1, 2)
-        SpawnAttributes.closeInheritedDescriptors(&files)
-
         var merged = ProcessInfo.processInfo.environment
         for (key, value) in environment { merged[key] = value }
         let env = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -38,7 +30,9 @@ public final class SpawnedProcess: Sendable {
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var child: pid_t = 0
-        let status = SpawnAttributes.withClean { posix_spawn(&child, executable, &files, &$0, argv, env) }
+        let status = SpawnAttributes.withLogging(to: log.path) { files in
+            SpawnAttributes.withClean { posix_spawn(&child, executable, &files, &$0, argv, env) }
+        }
         guard status == 0 else { throw SpawnError("cannot start \(executable): \(String(cString: strerror(status)))") }
         pid = child
     }
@@ -138,6 +132,19 @@ public enum SpawnAttributes {
         }
         posix_spawnattr_setflags(&attributes, Int16(flags))
         return try body(&attributes)
+    }
+
+    /// File actions for a child that logs: standard input from /dev/null, output and errors to `logPath`
+    /// (created or truncated), nothing else inherited.
+    public static func withLogging<T>(to logPath: String, _ body: (inout posix_spawn_file_actions_t) throws -> T) rethrows -> T {
+        var files = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&files)
+        defer { posix_spawn_file_actions_destroy(&files) }
+        posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&files, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&files, 1, 2)
+        closeInheritedDescriptors(&files)
+        return try body(&files)
     }
 
     /// Adds the action that closes every descriptor from 3 up in the child: a socket this process holds (a test's

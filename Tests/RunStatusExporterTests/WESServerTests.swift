@@ -137,17 +137,12 @@ final class ProcessGroup: Sendable {
 
     init(_ argv: [String], log: URL) throws {
         self.log = log
-        var files = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&files)
-        defer { posix_spawn_file_actions_destroy(&files) }
-        posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&files, 1, log.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&files, 1, 2)
-        SpawnAttributes.closeInheritedDescriptors(&files)
         let cArgs = argv.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
         var child: pid_t = 0
-        let status = SpawnAttributes.withClean(newProcessGroup: true) { posix_spawn(&child, argv[0], &files, &$0, cArgs, environ) }
+        let status = SpawnAttributes.withLogging(to: log.path) { files in
+            SpawnAttributes.withClean(newProcessGroup: true) { posix_spawn(&child, argv[0], &files, &$0, cArgs, environ) }
+        }
         guard status == 0 else { throw POSIXError(POSIXErrorCode(rawValue: status) ?? .ENOENT) }
         pid = child
     }
