@@ -31,13 +31,18 @@ import Testing
         await server.shutdown()
     }
 
-    @Test func anAnnounced64MiBBodyFromAStreamIsNotRead() async throws {
-        let streamer = try Streamer(total: Self.size, announce: true)
+    /// Fetches the streamer's 64 MiB through the bound: the outcome, and resident memory before and at the peak.
+    fileprivate static func fetchBounded(from streamer: Streamer) async -> (Result<VendorResponse, PollError>, before: Int, peak: Int) {
         ResidentMemory.resetPeak()
         let before = ResidentMemory.current()
         let result = await CurlFetcher().get(URL(string: "http://127.0.0.1:\(streamer.port)/runs/1")!, headers: [:],
                                              timeout: 20, maxBodyBytes: Self.bound)
-        let peak = ResidentMemory.peak()
+        return (result, before, ResidentMemory.peak())
+    }
+
+    @Test func anAnnounced64MiBBodyFromAStreamIsNotRead() async throws {
+        let streamer = try Streamer(total: Self.size, announce: true)
+        let (result, before, peak) = await Self.fetchBounded(from: streamer)
         guard case .failure(let error) = result else { Issue.record("a 64 MiB body was accepted"); return }
         #expect(error.reason == .tooLarge)
         let sent = await streamer.finish()
@@ -47,11 +52,7 @@ import Testing
 
     @Test func anUnannounced64MiBBodyIsCutAtTheBound() async throws {
         let streamer = try Streamer(total: Self.size, announce: false)
-        ResidentMemory.resetPeak()
-        let before = ResidentMemory.current()
-        let result = await CurlFetcher().get(URL(string: "http://127.0.0.1:\(streamer.port)/runs/1")!, headers: [:],
-                                             timeout: 20, maxBodyBytes: Self.bound)
-        let peak = ResidentMemory.peak()
+        let (result, before, peak) = await Self.fetchBounded(from: streamer)
         guard case .failure(let error) = result else { Issue.record("a 64 MiB body was accepted"); return }
         #expect(error.reason == .tooLarge)
         #expect(error.message.contains("\(Self.bound)-byte bound"))
