@@ -69,6 +69,6 @@ public enum MetricNaming {
         (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == UInt8(ascii: "_")
     }
 
-    // Every digit 0–9 (SWIFT-NOTES: one library's fast path only accepted 0 and 9).
+    // Every digit 0–9 (a fast path that accepts only some digits is a bug seen in other Swift encoders).
     static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
 }

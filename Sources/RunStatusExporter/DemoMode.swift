@@ -53,6 +53,6 @@ public struct DemoMode: Sendable {
 }
 
 private extension Vendor {
-    /// The order the README and VENDORS.md list the vendors in.
+    /// The order the README lists the vendors in.
     var demoOrder: Int { [.rsa, .sequentum, .instabase, .wes, .nexio].firstIndex(of: self) ?? 0 }
 }

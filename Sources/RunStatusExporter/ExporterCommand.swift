@@ -175,7 +175,9 @@ enum ConfigCheck {
     }
 }
 
-/// Signals delivered as an async stream (SWIFT-NOTES: ignore the default action, then a Dispatch source per signal).
+/// Signals delivered as an async stream: the default action is ignored first (else SIGTERM kills the process before
+/// the source sees it), then a Dispatch source per signal feeds the stream; the command cancels its task group on
+/// the first one.
 enum Signals {
     static func stream(_ signals: [Int32]) -> AsyncStream<Int32> {
         AsyncStream { continuation in

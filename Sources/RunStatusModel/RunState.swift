@@ -1,4 +1,5 @@
-/// The normalized state every vendor value maps to (see VENDORS.md, "Normalized states").
+/// The normalized state every vendor value maps to; each adapter's `states` table says which of its values map where
+/// (the README's "Normalized states" table shows them side by side).
 public enum RunState: String, CaseIterable, Sendable, Hashable {
     case queued, running, paused, succeeded, failed, cancelled, unknown
 

@@ -44,7 +44,7 @@ public struct DecodeContext: Sendable {
 }
 
 /// One vendor's run-status API: pure request building and pure decoding of bytes into observations.
-/// No I/O happens here, so every case in VENDORS.md is testable on bytes alone.
+/// No I/O happens here, so every vendor quirk the adapters document is testable on bytes alone.
 public protocol VendorAdapter: Sendable {
     var vendor: Vendor { get }
 

@@ -1,7 +1,7 @@
 import Foundation
 import RunStatusExporter
 
-// A `@Sendable` entry so nothing here is main-actor isolated (SWIFT-NOTES: signal closures from top-level
-// code crash); the work happens in ExporterCommand.
+// Top-level code is main-actor isolated, and a signal-handler closure written here that runs on a background queue
+// crashes (SIGILL) in Swift 6 mode; so the work, signal handling included, happens in ExporterCommand.
 let status = await ExporterCommand.run(Array(CommandLine.arguments.dropFirst()))
 exit(status)
