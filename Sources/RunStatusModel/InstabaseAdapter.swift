@@ -1,5 +1,15 @@
-/// Instabase AI Hub run status. Times are integer Unix nanoseconds beyond 2^53, read exactly;
-/// a 403 means the account ran out of consumption units, not a permission problem.
+/// Instabase AI Hub run status.
+///
+/// What the vendor does, as far as we know it (the server wins where it disagrees):
+/// - `GET /api/v2/apps/runs/{run_id}`, `Authorization: Bearer <token>`, optional `IB-Context: <org or user id>`.
+/// - `status`: PENDING (legacy; queued), RUNNING, PAUSED and STOPPED_AT_CHECKPOINT (waiting for human review;
+///   paused), COMPLETE, FAILED, CANCELLED; anything else is unknown.
+/// - `start_timestamp`, `finish_timestamp` are integer Unix **nanoseconds**: beyond 2^53, so they are read as
+///   Int64, never through a Double. `finish_timestamp` is null, or 0, while the run goes on.
+/// - Errors are `{"message": …}`. **403 means the account ran out of consumption units**, not a permission
+///   problem: it is still counted as `forbidden`, with a message that says so.
+/// - Runs are listed oldest first: `GET /api/v2/apps/runs?from_timestamp=S&limit=N&offset=K&status=…`, where the
+///   filter times are **seconds** while run times are nanoseconds; the default window is the last 24 h.
 public struct InstabaseAdapter: VendorAdapter {
     public init() {}
     public var vendor: Vendor { .instabase }

@@ -1,5 +1,14 @@
-/// Nexio run status. `created_at` is the start (there is no started_at); `degraded` is a success
-/// with a warning; errors come nested (`{"error": {"code", "message"}}`) or flat.
+/// Nexio run status.
+///
+/// What the vendor does, as far as we know it (the server wins where it disagrees):
+/// - `GET /api/v1/runs/{run_id}`, `Authorization: Bearer nx_test_…` (sandbox) or `nx_live_…` (production).
+/// - `status`: queued, processing (running), completed, degraded (the same output plus
+///   `output.degradation_reason`: a success with a warning), failed; anything else is unknown.
+/// - `created_at` is the start (there is no started_at), `completed_at` the end, RFC 3339 with milliseconds;
+///   `duration_ms` is the vendor's processing time, a different figure from end − start.
+/// - Errors come nested (`{"error": {"code", "message"}}`) or flat (`{"code", "message"}`); 429 carries
+///   `X-RateLimit-Reset` (when the window resets, not how long to wait); 503 `auth_unavailable` is transient.
+/// - No list call is documented: run ids must be configured.
 public struct NexioAdapter: VendorAdapter {
     public init() {}
     public var vendor: Vendor { .nexio }

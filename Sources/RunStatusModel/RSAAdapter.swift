@@ -1,8 +1,18 @@
 import Foundation
 
-/// RSA Governance & Lifecycle ("Aveksa") `getRunStatus`. Answers JSON when asked and `key=value`
-/// lines otherwise (a server may ignore `format`); errors are HTML pages whatever was asked.
-/// Times are zoneless wall times in the server's zone (`context.timeZoneIdentifier`).
+/// RSA Governance & Lifecycle ("Aveksa") `getRunStatus`.
+///
+/// What the vendor does, as far as we know it (the server wins where it disagrees):
+/// - `GET /aveksa/command.submit?cmd=getRunStatus&run-id=N&format=json`, `Authorization: Bearer <token>` (the token
+///   comes from `cmd=loginUser` and expires). Needs a user with System:Manage.
+/// - Success is JSON when `format=json` was asked (fields under `data`, or flat) and `key=value` lines otherwise; a
+///   server may ignore `format`, so both are read. Errors are **HTML** pages whatever was asked: 401 bad or expired
+///   token, 404 unknown run id, 412 missing or non-numeric run id; the message is inside `<body>`.
+/// - `overall-status`: New (queued), Running, Completed (succeeded), Aborted (failed); anything else is unknown.
+/// - `start-time`, `completed-time` look like `2026-01-15 10:00:00`: no zone and no fraction, the server's local
+///   time, so the zone is configurable (`timezone`, default UTC). `completed-time` is absent while running, and on
+///   Aborted runs it equals `start-time`: a placeholder, not a measurement, so it is not reported as an end.
+/// - No list call is documented: run ids must be configured. No reported duration.
 public struct RSAAdapter: VendorAdapter {
     public init() {}
     public var vendor: Vendor { .rsa }

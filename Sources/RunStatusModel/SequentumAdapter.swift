@@ -1,5 +1,16 @@
-/// Sequentum Cloud run status. The configured run id is `AGENT/RUN`; `status` is an integer
-/// (or a string holding one, or its name); errors are RFC 7807 problem JSON.
+/// Sequentum Cloud run status.
+///
+/// What the vendor does, as far as we know it (the server wins where it disagrees):
+/// - `GET /api/v1/agent/{agentId}/run/{runId}/status`, `Authorization: ApiKey <key>` (or `Bearer <jwt>`). The
+///   configured run id is `AGENT/RUN`: agentId is a 32-bit integer, runId a 64-bit one.
+/// - `status` is an integer, sometimes sent as a string holding one, or as its name: 0 Invalid, 1 Running,
+///   2 Exporting, 3 Starting, 4 Queuing, 5 Stopping, 6 Failure, 7 Failed, 8 Stopped, 9 Completed, 10 Success,
+///   11 Skipped, 12 Waiting. States do not move in order: a Failure (6) can be restarted in place and run again.
+/// - `startTime`, `endTime`: ISO 8601 UTC, may carry fractions, both nullable. `runTimeSec` is the vendor's own
+///   processing time (it excludes queueing, unlike end − start); `errorCount` its error count.
+/// - Errors are RFC 7807 problem JSON; 429 carries `Retry-After`. The documented limit is 100 requests a minute
+///   per key, which is this vendor's default rate budget.
+/// - Runs are listed per agent, newest first: `GET /api/v1/agent/{agentId}/runs?maxRecords=N`.
 public struct SequentumAdapter: VendorAdapter {
     public init() {}
     public var vendor: Vendor { .sequentum }

@@ -1,6 +1,18 @@
-/// GA4GH WES (e.g. Cavatica / Seven Bridges). `/runs/{id}/status` has only the state; the times
-/// come from `/runs/{id}` (`run_log.start_time`, `run_log.end_time`), which real servers write as
-/// `""`, RFC 3339, zoneless ISO (UTC) or epoch seconds.
+/// GA4GH WES (e.g. Cavatica / Seven Bridges, the GA4GH reference server).
+///
+/// What the servers do, as far as we know it (a real server wins where it disagrees):
+/// - `GET {root}/runs/{id}/status` has only the state. The times come from `GET {root}/runs/{id}`
+///   (`run_log.start_time`, `run_log.end_time`): the spec says RFC 3339, real servers write `""`, zoneless ISO
+///   (taken as UTC) or epoch seconds as a string.
+/// - Auth: Cavatica / Seven Bridges take `X-SBG-Auth-Token: <token>` (no scheme); other servers
+///   `Authorization: Bearer <token>` or nothing.
+/// - `state`: QUEUED, INITIALIZING / RUNNING / CANCELING (running), PAUSED, COMPLETE, EXECUTOR_ERROR /
+///   SYSTEM_ERROR / PREEMPTED (failed), CANCELED, UNKNOWN or null (unknown). Some servers report INITIALIZING
+///   before QUEUED.
+/// - Errors are `{"msg": …, "status_code": …}`, both optional: 401, 403, 404, 500.
+/// - Runs are listed newest first, page by page: `GET {root}/runs?page_size=N&page_token=T` gives
+///   `{runs: [{run_id, state}], next_page_token}` (the reference server names the array `workflows`); an empty token
+///   ends the list. A WES 1.0 listing has no times. The reference server answers RUNNING for an unknown run id.
 public struct WESAdapter: VendorAdapter {
     public init() {}
     public var vendor: Vendor { .wes }
