@@ -45,6 +45,11 @@ public struct DecodeContext: Sendable {
 
 /// One vendor's run-status API: pure request building and pure decoding of bytes into observations.
 /// No I/O happens here, so every vendor quirk the adapters document is testable on bytes alone.
+///
+/// Common to every vendor: any of them may answer with a proxy's HTML page, a truncated body, or a status value no
+/// document lists. The first two are decode errors naming the field; the last maps to `unknown`, keeps the raw
+/// value and is counted as unmapped. Durations: a finished run's is end − start, a running one's now − start, and
+/// with no start there is none; a vendor-reported duration measures processing time and is a separate figure.
 public protocol VendorAdapter: Sendable {
     var vendor: Vendor { get }
 
