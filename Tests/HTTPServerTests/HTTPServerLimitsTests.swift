@@ -35,10 +35,10 @@ import Testing
             return .text(200, "late")
         }) { server, port in
             let first = try await TestClient.connect(port: port), second = try await TestClient.connect(port: port)
-            for client in [first, second] { try await client.send("GET / HTTP/1.1\r\n\r\n") }
+            for client in [first, second] { try await client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n") }
             #expect(await eventually { server.counters.requests == 2 })
             let third = try await TestClient.connect(port: port)
-            try await third.send("GET / HTTP/1.1\r\n\r\n")
+            try await third.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
             // Requests being handled are not evicted: the newcomer is refused at once rather than left hanging.
             #expect(try await third.response().status == 503)
             #expect(try await third.closedByPeer())
