@@ -170,25 +170,31 @@ import Testing
         }
     }
 
+    /// Only when no connection may give way (each has a request in progress) is a newcomer refused.
     @Test func refusesAConnectionOverTheCapWith503() async throws {
         let logs = Mutex<[String]>([])
+        let release = DispatchSemaphore(value: 0)
         try await withServer({
             $0.maxConnections = 2
             $0.log = { message in logs.withLock { $0.append(message) } }
-        }, handler: { _ in .text(200, "ok") }) { server, port in
+        }, handler: { request in
+            if request.path == "/slow" { _ = release.wait(timeout: .now() + 10) }
+            return .text(200, "ok")
+        }) { server, port in
             let first = try await TestClient.connect(port: port), second = try await TestClient.connect(port: port)
-            for client in [first, second] {
-                try await client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-                #expect(try await client.response().status == 200)
-            }
+            for client in [first, second] { try await client.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n") }
+            #expect(await eventually { server.counters.requests == 2 })
             let third = try await TestClient.connect(port: port)
             try await third.send("GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cr3t\r\n\r\n")
             #expect(try await third.response().status == 503)
             #expect(try await third.closedByPeer())
             #expect(server.counters.rejectedOverCapacity == 1)
             #expect(server.counters.openConnections == 2)
+            release.signal()
+            release.signal()
+            for client in [first, second] { #expect(try await client.response().status == 200) }
 
-            // A freed slot serves again.
+            // A freed slot serves again, with nobody evicted.
             try await first.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             #expect(try await first.response().status == 200)
             first.close()
@@ -196,6 +202,7 @@ import Testing
             let fourth = try await TestClient.connect(port: port)
             try await fourth.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(try await fourth.response().status == 200)
+            #expect(server.counters.evictedIdleConnections == 0)
         }
         let logged = logs.withLock { $0 }
         #expect(logged.contains { $0.contains("connection cap of 2") })
