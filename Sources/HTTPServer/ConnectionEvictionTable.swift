@@ -13,8 +13,8 @@
 /// "Oldest" and "longest idle" mean longest in that standing: a kept-alive connection that starts a new request
 /// head joins the head-senders at the back. Each standing keeps a queue in the order connections entered it;
 /// a connection that leaves a standing leaves a stale entry behind, skipped when it reaches the front and
-/// swept out when stale entries outnumber live ones, so every call costs amortized O(1), never a scan of all
-/// connections.
+/// swept out once stale entries outnumber live ones (plus a few), so every call costs amortized O(1), never a
+/// scan of all connections.
 struct ConnectionEvictionTable<Key: Hashable> {
     enum Standing: Equatable {
         /// Accepted, or a request head arriving; nothing to answer yet.
@@ -55,13 +55,13 @@ struct ConnectionEvictionTable<Key: Hashable> {
         private var head = 0
         /// Items still in this standing.
         private(set) var live = 0
-        /// Items held, stale ones included.
-        var stored: Int { items.count - head }
+        /// Slots held: live items, stale ones, and those already passed at the front.
+        var stored: Int { items.count }
 
         mutating func push(_ key: Key, stamp: UInt64, entries: [Key: Entry]) {
             items.append((key, stamp))
             live += 1
-            // Kept within twice the live items (plus a little), so memory stays bounded however often
+            // Kept within twice the live items (plus a few), so memory stays bounded however often
             // connections change standing without anyone asking for a victim; amortized O(1).
             if items.count - head > 2 * live + 16 {
                 items = items[head...].filter { entries[$0.key]?.stamp == $0.stamp }
@@ -76,7 +76,15 @@ struct ConnectionEvictionTable<Key: Hashable> {
         mutating func front(entries: [Key: Entry]) -> Key? {
             while head < items.count {
                 let item = items[head]
-                if entries[item.key]?.stamp == item.stamp { return item.key }
+                if entries[item.key]?.stamp == item.stamp {
+                    // Passed slots go once they are half the array: amortized O(1), and bounded memory when
+                    // evictions at the cap keep moving the front.
+                    if head >= 16 && head * 2 >= items.count {
+                        items.removeSubrange(0..<head)
+                        head = 0
+                    }
+                    return item.key
+                }
                 head += 1
             }
             items.removeAll(keepingCapacity: true)

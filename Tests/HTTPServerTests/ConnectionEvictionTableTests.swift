@@ -104,4 +104,19 @@ import Testing
         table.insert(9, address: "c", standing: .busy)
         #expect(table.decide(newcomerFrom: "c") == .evict(1, standing: .sendingHead, ownAddress: false))
     }
+
+    /// A newcomer every moment at the cap, each replacing the longest-idle connection and going idle in turn:
+    /// the queues' passed fronts are dropped too.
+    @Test func staysBoundedUnderEvictionAtTheCap() {
+        var table = Table(cap: 4)
+        for key in 0..<4 { table.insert(key, address: "k\(key)", standing: .idle) }
+        for key in 4..<10_000 {
+            #expect(table.decide(newcomerFrom: "k\(key)") == .evict(key - 4, standing: .idle, ownAddress: false))
+            table.remove(key - 4)
+            table.insert(key, address: "k\(key)", standing: .sendingHead)
+            table.update(key, to: .busy)
+            table.update(key, to: .idle)
+        }
+        #expect(table.queuedItemCount <= 4 * (2 * 4 + 16))
+    }
 }
