@@ -10,14 +10,17 @@ final class EventLoop: @unchecked Sendable {
         let fd: Int32
         let id: UInt64
         let remoteAddress: String
+        /// The peer for the connection cap's fair share (`SocketAddress.clientKey`).
+        let clientKey: String
         /// Refused on arrival (over the cap): not counted as open, lingers in a small separate budget.
         let refused: Bool
         var state: HTTPConnectionState
 
-        init(fd: Int32, id: UInt64, remoteAddress: String, refused: Bool, state: HTTPConnectionState) {
+        init(fd: Int32, id: UInt64, peer: SocketAddress, refused: Bool, state: HTTPConnectionState) {
             self.fd = fd
             self.id = id
-            self.remoteAddress = remoteAddress
+            self.remoteAddress = peer.host
+            self.clientKey = peer.clientKey
             self.refused = refused
             self.state = state
         }
@@ -46,6 +49,8 @@ final class EventLoop: @unchecked Sendable {
     // MARK: Loop thread only
 
     private var connections: [Int32: Connection] = [:]
+    /// The open (not refused) connections by standing, to pick who gives way at the cap.
+    private var evictionTable: ConnectionEvictionTable<Int32>
     private var openCount = 0
     private var lingeringRefused = 0
     private var nextID: UInt64 = 1
@@ -73,6 +78,7 @@ final class EventLoop: @unchecked Sendable {
         self.counters = counters
         connectionCap = FileDescriptorLimit.connectionCap(configured: configuration.maxConnections,
                                                           limit: FileDescriptorLimit.current)
+        evictionTable = ConnectionEvictionTable(cap: connectionCap)
     }
 
     deinit {
@@ -285,14 +291,8 @@ final class EventLoop: @unchecked Sendable {
         nextID += 1
         counters.update { $0.acceptedConnections += 1 }
 
-        if openCount >= connectionCap && !stopping, let victim = oldestHeadReader() {
-            // Slowloris fills the cap with heads that never end: the newcomer, likely a scraper whose request
-            // arrives at once, takes the place of the connection that has dawdled longest.
-            close(victim)
-            counters.update { $0.evictedConnections += 1 }
-            log("evict", "connection cap of \(connectionCap) reached: closing the oldest connection still sending "
-                    + "its request head", now: now.instant)
-        }
+        let clientKey = peer.clientKey
+        if openCount >= connectionCap && !stopping { makeRoom(forNewcomerFrom: clientKey, now: now) }
         if openCount >= connectionCap || stopping {
             counters.update { $0.rejectedOverCapacity += 1 }
             log("cap", "connection cap of \(connectionCap) reached: answering 503", now: now.instant)
@@ -303,7 +303,7 @@ final class EventLoop: @unchecked Sendable {
             }
             let (state, _) = HTTPConnectionState.refusing(status: 503, message: "too many open connections, retry later",
                                                           settings: settings, now: now)
-            let connection = Connection(fd: fd, id: id, remoteAddress: peer.host, refused: true, state: state)
+            let connection = Connection(fd: fd, id: id, peer: peer, refused: true, state: state)
             connections[fd] = connection
             lingeringRefused += 1
             perform(.send, on: connection, now: now)
@@ -312,21 +312,40 @@ final class EventLoop: @unchecked Sendable {
 
         openCount += 1
         counters.update { $0.openConnections = openCount }
-        let connection = Connection(fd: fd, id: id, remoteAddress: peer.host, refused: false,
+        let connection = Connection(fd: fd, id: id, peer: peer, refused: false,
                                     state: HTTPConnectionState(settings: settings, now: now.instant))
         connections[fd] = connection
+        evictionTable.insert(fd, address: clientKey, standing: Self.standing(of: connection.state))
         // Clients usually send at once: reading now often saves a trip through poll.
         receive(on: connection, now: now)
     }
 
-    /// The connection accepted first among those still sending a request head (or nothing yet); nil when none is.
-    /// A linear scan, run only at the cap.
-    private func oldestHeadReader() -> Connection? {
-        var oldest: Connection?
-        for connection in connections.values where !connection.refused && connection.state.phase == .readingHead {
-            if connection.id < oldest?.id ?? .max { oldest = connection }
+    /// At the cap, closes the connection `ConnectionEvictionTable` picks, if any: slowloris fills the cap with
+    /// heads that never end, an idle client with kept-alive connections; the newcomer, likely a scraper whose
+    /// request arrives at once, takes the place of one that is not using it.
+    private func makeRoom(forNewcomerFrom clientKey: String, now: HTTPConnectionState.Moment) {
+        guard case .evict(let fd, let standing, let ownAddress) = evictionTable.decide(newcomerFrom: clientKey),
+              let victim = connections[fd] else { return }
+        close(victim)
+        let whose = ownAddress ? " of the newcomer's own address, which holds its fair share of "
+            + "\(evictionTable.fairShare)" : ""
+        if standing == .idle {
+            counters.update { $0.evictedIdleConnections += 1 }
+            log("evict-idle", "connection cap of \(connectionCap) reached: closing the longest-idle keep-alive "
+                    + "connection\(whose)", now: now.instant)
+        } else {
+            counters.update { $0.evictedConnections += 1 }
+            log("evict", "connection cap of \(connectionCap) reached: closing the oldest connection still sending "
+                    + "its request head\(whose)", now: now.instant)
         }
-        return oldest
+    }
+
+    private static func standing(of state: HTTPConnectionState) -> ConnectionEvictionTable<Int32>.Standing {
+        switch state.phase {
+        case .readingHead: .sendingHead
+        case .idle: .idle
+        case .readingBody, .handling, .writing, .closing: .busy
+        }
     }
 
     // MARK: - Connections
@@ -362,6 +381,12 @@ final class EventLoop: @unchecked Sendable {
 
     private func perform(_ first: HTTPConnectionState.Action, on connection: Connection,
                          now: HTTPConnectionState.Moment) {
+        // Every change of a connection's state comes through here: keep its standing for eviction current.
+        defer {
+            if !connection.refused && connections[connection.fd] === connection {
+                evictionTable.update(connection.fd, to: Self.standing(of: connection.state))
+            }
+        }
         var action = first
         while true {
             switch action {
@@ -450,6 +475,7 @@ final class EventLoop: @unchecked Sendable {
             lingeringRefused -= 1
         } else {
             openCount -= 1
+            evictionTable.remove(connection.fd)
         }
         counters.update {
             $0.openConnections = openCount

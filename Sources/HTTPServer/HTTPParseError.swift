@@ -25,12 +25,17 @@ public enum HTTPParseError: Error, Equatable, Sendable, CustomStringConvertible 
     case bodyTooLarge(limit: Int)
     /// The input ended inside a request.
     case incompleteRequest
+    /// An HTTP/1.1 request without a `Host` header field.
+    case missingHost
+    /// A header field that may appear once appeared more often; `name` is the field's canonical name
+    /// (`Host`, `Authorization`), never request data.
+    case repeatedHeader(name: String)
 
     /// The status to answer with.
     public var status: Int {
         switch self {
         case .malformedRequestLine, .malformedHeader, .invalidContentLength,
-             .contentLengthWithTransferEncoding, .incompleteRequest: 400
+             .contentLengthWithTransferEncoding, .incompleteRequest, .missingHost, .repeatedHeader: 400
         case .requestLineTooLong: 414
         case .unsupportedVersion: 505
         case .headTooLarge, .tooManyHeaders: 431
@@ -52,6 +57,8 @@ public enum HTTPParseError: Error, Equatable, Sendable, CustomStringConvertible 
         case .transferEncodingNotSupported: "Transfer-Encoding not supported on requests; send Content-Length"
         case .bodyTooLarge(let limit): "request body larger than \(limit) bytes"
         case .incompleteRequest: "connection ended inside a request"
+        case .missingHost: "HTTP/1.1 request without a Host header field; send exactly one"
+        case .repeatedHeader(let name): "more than one \(name) header field; send exactly one"
         }
     }
 }

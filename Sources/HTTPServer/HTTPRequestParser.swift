@@ -7,6 +7,8 @@
 /// - bodies only with `Content-Length` (several equal values tolerated); `Transfer-Encoding` is refused (501,
 ///   or 400 together with `Content-Length`);
 /// - obsolete line folding, whitespace before a header's colon and control bytes in values are refused (400);
+/// - an HTTP/1.1 request needs exactly one `Host` (RFC 9112 §3.2), any request at most one `Host` and at most one
+///   `Authorization` (which of two credentials counts is ambiguous, so neither does): else 400;
 /// - `HTTP/1.x` with x > 1 is served as `HTTP/1.1`; other versions get 505;
 /// - an absolute-form target (`http://host/path?q`) is reduced to its origin form (`/path?q`), so routers see paths.
 ///
@@ -63,6 +65,8 @@ public struct HTTPRequestParser: Sendable {
         var contentLength: Int?
         var hasTransferEncoding = false
         var expectsContinue = false
+        var hostCount = 0
+        var authorizationCount = 0
     }
 
     public init(limits: Limits = Limits()) {
@@ -164,6 +168,7 @@ public struct HTTPRequestParser: Sendable {
                 if end == start {
                     consume(through: lf)
                     let length = try bodyLength()
+                    try checkSingletonFields()
                     if length == 0 { return emit(body: []) }
                     phase = .body(length: length)
                     continue
@@ -302,6 +307,10 @@ public struct HTTPRequestParser: Sendable {
             head.hasTransferEncoding = true
         } else if nameText.caseInsensitiveEquals("Expect") {
             head.expectsContinue = String(decoding: value, as: UTF8.self).caseInsensitiveEquals("100-continue")
+        } else if nameText.caseInsensitiveEquals("Host") {
+            head.hostCount += 1
+        } else if nameText.caseInsensitiveEquals("Authorization") {
+            head.authorizationCount += 1
         }
         head.headers.append((name: nameText, value: String(decoding: value, as: UTF8.self)))
     }
@@ -326,6 +335,13 @@ public struct HTTPRequestParser: Sendable {
         }
         guard let result else { throw .invalidContentLength }
         return result
+    }
+
+    /// Checked once the head is complete, so the outcome never depends on where the bytes were split.
+    private func checkSingletonFields() throws(HTTPParseError) {
+        if head.hostCount > 1 { throw .repeatedHeader(name: "Host") }
+        if head.hostCount == 0 && head.version == "HTTP/1.1" { throw .missingHost }
+        if head.authorizationCount > 1 { throw .repeatedHeader(name: "Authorization") }
     }
 
     private func bodyLength() throws(HTTPParseError) -> Int {

@@ -32,8 +32,10 @@ public struct HTTPServerConfiguration: Sendable {
     public var shutdownGracePeriod: Duration = .seconds(2)
 
     /// Open connections. At the cap, a newcomer takes the place of the oldest connection still sending its request
-    /// head (slowloris cannot lock out a scraper); when none is, the newcomer gets a quick 503 and is closed.
-    /// Cut at start to fit the open-file limit (see `FileDescriptorLimit`).
+    /// head (slowloris cannot lock out a scraper), else of the longest-idle keep-alive connection (nor can a
+    /// client hoarding idle connections); one address holding half the cap makes room among its own connections
+    /// first. When no connection may give way, the newcomer gets a quick 503 and is closed. The order is
+    /// `ConnectionEvictionTable`'s. Cut at start to fit the open-file limit (see `FileDescriptorLimit`).
     public var maxConnections = 4096
     /// Threads running the handler, so a slow handler never stalls the event loop or other clients.
     public var workerCount = 4

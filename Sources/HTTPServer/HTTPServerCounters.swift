@@ -10,6 +10,8 @@ public struct HTTPServerCounters: Sendable, Equatable {
     public var rejectedOverCapacity = 0
     /// Connections still sending their request head, closed at the cap to make room for a newcomer.
     public var evictedConnections = 0
+    /// Idle keep-alive connections (no request in progress), closed at the cap to make room for a newcomer.
+    public var evictedIdleConnections = 0
     /// Connections dropped because the process or the system ran out of file descriptors.
     public var rejectedNoFileDescriptors = 0
     /// Responses the server made itself, by status: parse errors (400, 413, 414, 431, 501, 505) and 408.

@@ -90,6 +90,20 @@ struct SocketAddress: @unchecked Sendable {
         return result.hasPrefix("::ffff:") && result.contains(".") ? String(result.dropFirst(7)) : result
     }
 
+    /// Who the peer is for the connection cap's fair share: its IPv4 address, or its IPv6 /64 (one host
+    /// commonly holds a whole /64, and would otherwise count as 2^64 clients), e.g. `2001:db8::/64`.
+    var clientKey: String {
+        let text = host
+        guard family == AF_INET6, text.contains(":") else { return text }
+        var prefix = withUnsafeBytes(of: storage) { $0.load(as: sockaddr_in6.self).sin6_addr }
+        withUnsafeMutableBytes(of: &prefix) { raw in
+            for index in 8..<16 { raw[index] = 0 }
+        }
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        guard inet_ntop(AF_INET6, &prefix, &buffer, socklen_t(buffer.count)) != nil else { return text }
+        return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/64"
+    }
+
     /// `127.0.0.1:9464`, `[::1]:9464`.
     var description: String {
         family == AF_INET6 ? "[\(host)]:\(port)" : "\(host):\(port)"

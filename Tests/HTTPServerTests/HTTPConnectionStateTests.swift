@@ -70,7 +70,7 @@ import Testing
 
     @Test func servesKeptAliveRequestsAndTimesOutWhenIdle() {
         var state = fresh()
-        #expect(show(state.received(Array("GET /a HTTP/1.1\r\n\r\n".utf8), now: at(10))) == "dispatch GET /a")
+        #expect(show(state.received(Array("GET /a HTTP/1.1\r\nHost: x\r\n\r\n".utf8), now: at(10))) == "dispatch GET /a")
         #expect(state.phase == .handling)
         #expect(state.deadline == nil)
         #expect(!state.wantsInput)
@@ -85,7 +85,7 @@ import Testing
         #expect(show(state.received(Array("GET".utf8), now: at(100))) == "none")
         #expect(state.phase == .readingHead)
         #expect(state.deadline == at(1100).instant)
-        #expect(show(state.received(Array(" /b HTTP/1.1\r\n\r\n".utf8), now: at(200))) == "dispatch GET /b")
+        #expect(show(state.received(Array(" /b HTTP/1.1\r\nHost: x\r\n\r\n".utf8), now: at(200))) == "dispatch GET /b")
         _ = state.responseReady(.text(200, "ok"), now: at(210))
         _ = sendAll(&state, at: 220)
         #expect(show(state.deadlinePassed(now: at(5219))) == "none")
@@ -94,7 +94,7 @@ import Testing
 
     @Test func answersPipelinedRequestsOneAtATime() {
         var state = fresh()
-        let action = state.received(Array("GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n".utf8), now: at(0))
+        let action = state.received(Array("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n".utf8), now: at(0))
         #expect(show(action) == "dispatch GET /1")
         _ = state.responseReady(.text(200, "one"), now: at(1))
         #expect(sendAll(&state, at: 2) == "dispatch GET /2")
@@ -105,7 +105,7 @@ import Testing
 
     @Test func answersWhatArrivedBeforeTheEndOfInputThenCloses() {
         var state = fresh()
-        #expect(show(state.received(Array("GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\nGET /3".utf8), now: at(0)))
+        #expect(show(state.received(Array("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nGET /3".utf8), now: at(0)))
             == "dispatch GET /1")
         #expect(show(state.inputEnded(now: at(1))) == "none")
         _ = state.responseReady(.text(200, "one"), now: at(2))
@@ -117,7 +117,7 @@ import Testing
 
     @Test func shutsDownOutputAndLingersAfterTheLastResponse() {
         var state = fresh()
-        _ = state.received(Array("GET / HTTP/1.1\r\nConnection: close\r\n\r\nGET /more HTTP/1.1\r\n\r\n".utf8), now: at(0))
+        _ = state.received(Array("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /more HTTP/1.1\r\nHost: x\r\n\r\n".utf8), now: at(0))
         _ = state.responseReady(.text(200, "bye"), now: at(1))
         #expect(outputText(state).contains("Connection: close\r\n"))
         #expect(sendAll(&state, at: 2) == "shutdown")
@@ -141,7 +141,7 @@ import Testing
 
     @Test func restartsTheWriteDeadlineOnProgress() {
         var state = fresh()
-        _ = state.received(Array("GET / HTTP/1.1\r\n\r\n".utf8), now: at(0))
+        _ = state.received(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8), now: at(0))
         _ = state.responseReady(HTTPResponse(status: 200, body: [UInt8](repeating: 1, count: 1000)), now: at(0))
         #expect(state.deadline == at(2000).instant)
         #expect(show(state.didSend(100, now: at(1500))) == "send")
@@ -152,7 +152,7 @@ import Testing
 
     @Test func sendsNoBodyForHead() {
         var state = fresh()
-        _ = state.received(Array("HEAD / HTTP/1.1\r\n\r\n".utf8), now: at(0))
+        _ = state.received(Array("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n".utf8), now: at(0))
         _ = state.responseReady(.text(200, "twelve bytes"), now: at(1))
         #expect(state.output?.body.isEmpty == true)
         #expect(outputText(state).contains("Content-Length: 12\r\n"))
@@ -169,7 +169,7 @@ import Testing
 
     @Test func givesA408WhenTheBodyIsLate() {
         var state = fresh()
-        _ = state.received(Array("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc".utf8), now: at(500))
+        _ = state.received(Array("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc".utf8), now: at(500))
         #expect(state.phase == .readingBody)
         #expect(state.deadline == at(1500).instant)
         #expect(show(state.deadlinePassed(now: at(1500))) == "error 408")
@@ -177,7 +177,7 @@ import Testing
 
     @Test func invitesAnExpectedBodyWith100Continue() {
         var state = fresh()
-        let head = "PUT / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n"
+        let head = "PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n"
         #expect(show(state.received(Array(head.utf8), now: at(0))) == "interim HTTP/1.1 100 Continue\r\n\r\n")
         #expect(state.phase == .readingBody)
         #expect(show(state.received(Array("abc".utf8), now: at(1))) == "dispatch PUT /")
@@ -188,7 +188,7 @@ import Testing
         let head10 = "PUT / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n"
         #expect(show(http10.received(Array(head10.utf8), now: at(0))) == "none")
         var tooLarge = fresh()
-        let big = "PUT / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 70000\r\n\r\n"
+        let big = "PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 70000\r\n\r\n"
         #expect(show(tooLarge.received(Array(big.utf8), now: at(0))) == "error 413")
     }
 
@@ -204,7 +204,7 @@ import Testing
         var idle = fresh()
         #expect(show(idle.beginStop(now: at(0))) == "close")
         var busy = fresh()
-        _ = busy.received(Array("GET / HTTP/1.1\r\n\r\n".utf8), now: at(0))
+        _ = busy.received(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8), now: at(0))
         #expect(show(busy.beginStop(now: at(1))) == "none")
         _ = busy.responseReady(.text(200, "last"), now: at(2))
         #expect(outputText(busy).contains("Connection: close\r\n"))

@@ -35,10 +35,10 @@ import Testing
             return .text(200, "late")
         }) { server, port in
             let first = try await TestClient.connect(port: port), second = try await TestClient.connect(port: port)
-            for client in [first, second] { try await client.send("GET / HTTP/1.1\r\n\r\n") }
+            for client in [first, second] { try await client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n") }
             #expect(await eventually { server.counters.requests == 2 })
             let third = try await TestClient.connect(port: port)
-            try await third.send("GET / HTTP/1.1\r\n\r\n")
+            try await third.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
             // Requests being handled are not evicted: the newcomer is refused at once rather than left hanging.
             #expect(try await third.response().status == 503)
             #expect(try await third.closedByPeer())
@@ -49,6 +49,99 @@ import Testing
             #expect(try await second.response().text == "late")
         }
     }
+
+    /// `/private` answers 401, as an exporter with basic auth does to a client without credentials.
+    static let authHandler: HTTPServer.Handler = { request in
+        request.path == "/private" ? .text(401, "unauthorized") : .text(200, "ok")
+    }
+
+    /// One client hoarding idle keep-alive connections (answered, some of them 401) past the cap locks nobody out:
+    /// each newcomer takes the place of the longest-idle one; its own first, as it holds more than its share.
+    @Test func idleKeepAliveConnectionsGiveWayToNewcomers() async throws {
+        try await withServer({ $0.maxConnections = 8 }, handler: Self.authHandler) { server, port in
+            let hoard = try await IdleClients.open(count: 12, port: port, source: "127.0.0.2", batch: 1) { index in
+                "GET \(index % 2 == 0 ? "/private" : "/") HTTP/1.1\r\nHost: x\r\n\r\n"
+            }
+            #expect(hoard.statuses == [401: 6, 200: 6])
+            // Connections 9 to 12 each replaced one of the hoard's own, the longest idle.
+            #expect(server.counters.evictedIdleConnections == 4)
+            #expect(server.counters.openConnections == 8)
+
+            let fresh = try await TestClient.connect(port: port, source: "127.0.0.3")
+            try await fresh.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await fresh.response().text == "ok")
+            // Even from the hoarding address itself.
+            let sameAddress = try await TestClient.connect(port: port, source: "127.0.0.2")
+            try await sameAddress.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await sameAddress.response().text == "ok")
+
+            let counters = server.counters
+            #expect(counters.rejectedOverCapacity == 0)
+            #expect(counters.evictedIdleConnections == 6)
+            #expect(counters.evictedConnections == 0)
+            #expect(counters.openConnections == 8)
+            #expect(await eventually { hoard.closedByServer() == 6 })
+            // The two fresh clients are still being served.
+            try await fresh.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await fresh.response().status == 200)
+        }
+    }
+
+    /// At the cap, an address holding more than half of it gives way before another client's connection that has
+    /// been idle longer.
+    @Test func anAddressOverItsFairShareGivesWayFirst() async throws {
+        try await withServer({ $0.maxConnections = 4 }, handler: Self.authHandler) { server, port in
+            let scraper = try await TestClient.connect(port: port, source: "127.0.0.3")
+            try await scraper.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await scraper.response().status == 200)
+            let hoard = try await IdleClients.open(count: 3, port: port, source: "127.0.0.2", batch: 1) { _ in
+                "GET /private HTTP/1.1\r\nHost: x\r\n\r\n"
+            }
+            #expect(hoard.statuses == [401: 3])
+            #expect(server.counters.openConnections == 4)
+
+            let newcomer = try await TestClient.connect(port: port, source: "127.0.0.4")
+            try await newcomer.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await newcomer.response().status == 200)
+            #expect(server.counters.evictedIdleConnections == 1)
+            #expect(await eventually { hoard.closedByServer() == 1 })
+            // The scraper's connection, idle longest of all, was left alone.
+            try await scraper.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await scraper.response().status == 200)
+            #expect(server.counters.evictedIdleConnections == 1)
+        }
+    }
+
+    /// The issue's scale: 4,200 idle keep-alive connections against the default cap of 4,096, and a fresh client
+    /// is served within 2 s. Needs about 8,500 descriptors in this process (both ends of each connection).
+    @Test(.enabled(if: HTTPServerLimitsTests.fullScaleFits, "needs an open-file limit of 9,000"))
+    func aFreshClientIsServedWithin2sWhile4200IdleConnectionsAreHeld() async throws {
+        try await withServer(handler: Self.authHandler) { server, port in
+            let hoard = try await IdleClients.open(count: 4200, port: port, source: "127.0.0.2") { index in
+                "GET \(index % 2 == 0 ? "/private" : "/") HTTP/1.1\r\nHost: x\r\n\r\n"
+            }
+            #expect(hoard.statuses == [401: 2100, 200: 2100])
+            #expect(server.counters.openConnections == 4096)
+            for source in ["127.0.0.3", "127.0.0.2"] {
+                let start = ContinuousClock.now
+                let fresh = try await TestClient.connect(port: port, source: source)
+                try await fresh.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                #expect(try await fresh.response().text == "ok")
+                let elapsed = ContinuousClock.now - start
+                #expect(elapsed < .seconds(2), "from \(source): \(elapsed)")
+            }
+            #expect(server.counters.rejectedOverCapacity == 0)
+            #expect(server.counters.evictedIdleConnections == 104 + 2)
+            hoard.close()
+        }
+    }
+
+    /// Raises this process's soft open-file limit to the hard one, as the exporter does, and says whether the
+    /// full-scale test fits under it.
+    static let fullScaleFits: Bool = {
+        FileDescriptorLimit.raiseSoftToHard()
+        return FileDescriptorLimit.current >= 9000
+    }()
 
     @Test func toleratesBareLineFeedsOnTheWire() async throws {
         try await withServer(handler: { request in .text(200, request.header("Host") ?? "-") }) { _, port in

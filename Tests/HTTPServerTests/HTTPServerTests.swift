@@ -40,7 +40,7 @@ import Testing
     @Test func passesEveryMethodAndTheRemoteAddressToTheHandler() async throws {
         try await withServer(handler: Self.echo) { _, port in
             let client = try await TestClient.connect(port: port)
-            try await client.send("DELETE /x?y=1 HTTP/1.1\r\n\r\nPOST /p HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc")
+            try await client.send("DELETE /x?y=1 HTTP/1.1\r\nHost: x\r\n\r\nPOST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc")
             #expect(try await client.response().text == "DELETE /x?y=1 from 127.0.0.1 body=0")
             #expect(try await client.response().text == "POST /p from 127.0.0.1 body=3")
         }
@@ -49,7 +49,7 @@ import Testing
     @Test func invitesAnExpectedBody() async throws {
         try await withServer(handler: Self.echo) { _, port in
             let client = try await TestClient.connect(port: port)
-            try await client.send("POST /upload HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
+            try await client.send("POST /upload HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
             #expect(try await client.response().status == 100)
             try await client.send("data")
             #expect(try await client.response().text == "POST /upload from 127.0.0.1 body=4")
@@ -64,7 +64,7 @@ import Testing
             #expect(try await http10.closedByPeer())
 
             let close = try await TestClient.connect(port: port)
-            try await close.send("GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+            try await close.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             #expect(try await close.response().status == 200)
             #expect(try await close.closedByPeer())
 
@@ -85,7 +85,7 @@ import Testing
         }
         try await withServer(handler: handler) { server, port in
             let client = try await TestClient.connect(port: port)
-            try await client.send("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\nHEAD /c HTTP/1.1\r\n\r\nGET /d HTTP/1.1\r\n\r\n")
+            try await client.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\nHEAD /c HTTP/1.1\r\nHost: x\r\n\r\nGET /d HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(try await client.response().text == "/a")
             #expect(try await client.response().text == "/b")
             #expect(try await client.response(head: true).header("Content-Length") == "2")
@@ -97,7 +97,7 @@ import Testing
     @Test func answersAHalfClosedClient() async throws {
         try await withServer(handler: { _ in .text(200, "ok") }) { _, port in
             let client = try await TestClient.connect(port: port)
-            try await client.send("GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n")
+            try await client.send("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n")
             client.shutdownOutput()
             #expect(try await client.response().status == 200)
             #expect(try await client.response().status == 200)
@@ -107,14 +107,18 @@ import Testing
 
     @Test func refusesRequestsOverTheLimitsAndCloses() async throws {
         let cases: [(String, Int)] = [
-            ("GET /" + String(repeating: "a", count: 300) + " HTTP/1.1\r\n\r\n", 414),
-            ("GET / HTTP/1.1\r\n" + String(repeating: "X-Long: 0123456789\r\n", count: 40) + "\r\n", 431),
-            ("GET / HTTP/1.1\r\n" + (0..<11).map { "H\($0): v\r\n" }.joined() + "\r\n", 431),
-            ("POST / HTTP/1.1\r\nContent-Length: 101\r\n\r\n" + String(repeating: "b", count: 101), 413),
-            ("POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
-            ("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 501),
-            ("POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n", 400),
+            ("GET /" + String(repeating: "a", count: 300) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+            ("GET / HTTP/1.1\r\nHost: x\r\n" + String(repeating: "X-Long: 0123456789\r\n", count: 40) + "\r\n", 431),
+            ("GET / HTTP/1.1\r\nHost: x\r\n" + (0..<11).map { "H\($0): v\r\n" }.joined() + "\r\n", 431),
+            ("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n\r\n" + String(repeating: "b", count: 101), 413),
+            ("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 501),
+            ("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: x\r\n\r\n", 400),
             ("GET / HTTP/2.0\r\n\r\n", 505),
+            // RFC 9112 §3.2, and no guessing which of two credentials counts.
+            ("GET /metrics HTTP/1.1\r\n\r\n", 400),
+            ("GET /metrics HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+            ("GET /metrics HTTP/1.1\r\nHost: a\r\nAuthorization: Basic YTpi\r\nAuthorization: Basic Yzpk\r\n\r\n", 400),
         ]
         try await withServer({
             $0.maxRequestLineBytes = 256
@@ -131,7 +135,7 @@ import Testing
                 #expect(try await client.closedByPeer(), "\(status) then close")
             }
             #expect(server.counters.requests == 0)
-            #expect(server.counters.errorResponses == [414: 1, 431: 2, 413: 1, 400: 2, 501: 1, 505: 1])
+            #expect(server.counters.errorResponses == [414: 1, 431: 2, 413: 1, 400: 5, 501: 1, 505: 1])
         }
     }
 
@@ -141,7 +145,7 @@ import Testing
         // take longer than the deadline. The deadline is 20 drips long, so several bytes arrive before it passes,
         // each of which a per-read timeout would have counted as progress.
         try await withServer({ $0.headTimeout = .seconds(1) }, handler: Self.echo) { server, port in
-            let (client, dripped) = try await TestClient.connectAndDrip(port: port, head: "GET / HTTP/1.1\r\n",
+            let (client, dripped) = try await TestClient.connectAndDrip(port: port, head: "GET / HTTP/1.1\r\nHost: x\r\n",
                                                                         drip: "X", interval: 50, max: 200)
             // The 408 came while the client was still dripping, long before it would have given up (10 s).
             #expect(dripped >= 2 && dripped < 200)
@@ -160,38 +164,45 @@ import Testing
             let fresh = try await TestClient.connect(port: port)
             #expect(try await fresh.closedByPeer())
             // Connect and request in one go: the head deadline runs from the accept.
-            let kept = try await TestClient.connect(port: port, sending: "GET / HTTP/1.1\r\n\r\n")
+            let kept = try await TestClient.connect(port: port, sending: "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(try await kept.response().status == 200)
             #expect(try await kept.closedByPeer())
         }
     }
 
+    /// Only when no connection may give way (each has a request in progress) is a newcomer refused.
     @Test func refusesAConnectionOverTheCapWith503() async throws {
         let logs = Mutex<[String]>([])
+        let release = DispatchSemaphore(value: 0)
         try await withServer({
             $0.maxConnections = 2
             $0.log = { message in logs.withLock { $0.append(message) } }
-        }, handler: { _ in .text(200, "ok") }) { server, port in
+        }, handler: { request in
+            if request.path == "/slow" { _ = release.wait(timeout: .now() + 10) }
+            return .text(200, "ok")
+        }) { server, port in
             let first = try await TestClient.connect(port: port), second = try await TestClient.connect(port: port)
-            for client in [first, second] {
-                try await client.send("GET / HTTP/1.1\r\n\r\n")
-                #expect(try await client.response().status == 200)
-            }
+            for client in [first, second] { try await client.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n") }
+            #expect(await eventually { server.counters.requests == 2 })
             let third = try await TestClient.connect(port: port)
-            try await third.send("GET / HTTP/1.1\r\nAuthorization: Bearer s3cr3t\r\n\r\n")
+            try await third.send("GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cr3t\r\n\r\n")
             #expect(try await third.response().status == 503)
             #expect(try await third.closedByPeer())
             #expect(server.counters.rejectedOverCapacity == 1)
             #expect(server.counters.openConnections == 2)
+            release.signal()
+            release.signal()
+            for client in [first, second] { #expect(try await client.response().status == 200) }
 
-            // A freed slot serves again.
-            try await first.send("GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+            // A freed slot serves again, with nobody evicted.
+            try await first.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             #expect(try await first.response().status == 200)
             first.close()
             #expect(await eventually { server.counters.openConnections == 1 })
             let fourth = try await TestClient.connect(port: port)
-            try await fourth.send("GET / HTTP/1.1\r\n\r\n")
+            try await fourth.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(try await fourth.response().status == 200)
+            #expect(server.counters.evictedIdleConnections == 0)
         }
         let logged = logs.withLock { $0 }
         #expect(logged.contains { $0.contains("connection cap of 2") })
@@ -219,7 +230,7 @@ import Testing
         try await withServer(handler: { _ in HTTPResponse(status: 200, body: body) }) { _, port in
             var clients: [TestClient] = []
             for _ in 0..<3 { clients.append(try await TestClient.connect(port: port)) }
-            for client in clients { try await client.send("GET /big HTTP/1.1\r\n\r\n") }
+            for client in clients { try await client.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n") }
             for client in clients {
                 let response = try await client.response()
                 #expect(response.body.count == body.count)
@@ -237,7 +248,7 @@ import Testing
                 // A small receive buffer, so the body cannot sit whole in kernel buffers and the server is
                 // still sending when the client leaves.
                 let client = try await TestClient.connect(port: port, receiveBuffer: 64 * 1024)
-                try await client.send("GET /big HTTP/1.1\r\n\r\n")
+                try await client.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
                 // Patient: on a loaded machine the first byte can take seconds.
                 try #require(try await client.readable(within: 20_000), "round \(round): no response byte")
                 // Closing with unread data makes the kernel send a reset: the server's next send fails
@@ -252,7 +263,7 @@ import Testing
                 #expect(closed, "round \(round): \(server.counters)")
             }
             let client = try await TestClient.connect(port: port)
-            try await client.send("GET /small HTTP/1.1\r\n\r\n")
+            try await client.send("GET /small HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(try await client.response().text == "small")
         }
     }
@@ -279,7 +290,7 @@ import Testing
             return response
         }) { _, port in
             let client = try await TestClient.connect(port: port, receiveBuffer: 64 * 1024)
-            try await client.send("GET /big HTTP/1.1\r\n\r\n")
+            try await client.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
             try #require(try await client.readable(within: 20_000), "no response byte")
             try await Task.sleep(for: .milliseconds(100))
             #expect(!released.isSet, "released before the body was sent")
@@ -300,10 +311,10 @@ import Testing
         }
         try await withServer(handler: handler) { server, port in
             let slow = try await TestClient.connect(port: port)
-            try await slow.send("GET /slow HTTP/1.1\r\n\r\n")
+            try await slow.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(await eventually { server.counters.requests == 1 })
             let fast = try await TestClient.connect(port: port)
-            try await fast.send("GET /fast HTTP/1.1\r\n\r\n")
+            try await fast.send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(try await fast.response().text == "fast")
             fastAnswered.signal()
             #expect(try await slow.response().text == "slow after fast")
@@ -328,12 +339,12 @@ import Testing
         let port = try server.start()
         boundPort.store(port, ordering: .relaxed)
         let idle = try await TestClient.connect(port: port)
-        try await idle.send("GET / HTTP/1.1\r\n\r\n")
+        try await idle.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         _ = try await idle.response()
         let partial = try await TestClient.connect(port: port)
         try await partial.send("GET / HTTP/1.1\r\nHost:")
         let busy = try await TestClient.connect(port: port)
-        try await busy.send("GET /slow HTTP/1.1\r\n\r\n")
+        try await busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
         let handlerStarted = try await onThread { started.wait(timeout: .now() + 5) == .success }
         try #require(handlerStarted)
 
@@ -379,7 +390,7 @@ import Testing
         }
         let port = try server.start()
         let client = try await TestClient.connect(port: port)
-        try await client.send("GET / HTTP/1.1\r\n\r\n")
+        try await client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(await eventually { server.counters.requests == 1 })
         await server.shutdown()
         #expect(try await client.closedByPeer())
@@ -406,7 +417,7 @@ import Testing
             let port = try server.start()
             #expect(port != 0)
             let client = try await TestClient.connect(port: port, host: "127.0.0.1")
-            try await client.send("GET / HTTP/1.1\r\n\r\n")
+            try await client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(try await client.response().status == 200, "\(address)")
             await server.shutdown()
         }
@@ -436,7 +447,7 @@ import Testing
                                     handler: Self.echo)
             let port = try server.start()
             let client = try await TestClient.connect(port: port, host: "::1")
-            try await client.send("GET / HTTP/1.1\r\n\r\n")
+            try await client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(try await client.response().text == "GET / from ::1 body=0", "\(address)")
             await server.shutdown()
         }

@@ -34,12 +34,14 @@ final class TestClient: @unchecked Sendable {  // used by one thread at a time: 
     private var buffer: [UInt8] = []
     private var isClosed = false
 
-    /// `receiveBuffer` shrinks SO_RCVBUF, so a large response cannot sit whole in kernel buffers.
-    static func connect(port: UInt16, host: String = "127.0.0.1", receiveBuffer: Int32? = nil) async throws -> TestClient {
-        try await onThread { try TestClient(port: port, host: host, receiveBuffer: receiveBuffer) }
+    /// `receiveBuffer` shrinks SO_RCVBUF, so a large response cannot sit whole in kernel buffers. `source` binds
+    /// the client to another IPv4 loopback address (all of 127.0.0.0/8 is loopback), to appear as another client.
+    static func connect(port: UInt16, host: String = "127.0.0.1", source: String? = nil,
+                        receiveBuffer: Int32? = nil) async throws -> TestClient {
+        try await onThread { try TestClient(port: port, host: host, source: source, receiveBuffer: receiveBuffer) }
     }
 
-    private init(port: UInt16, host: String, receiveBuffer: Int32?) throws {
+    private init(port: UInt16, host: String, source: String? = nil, receiveBuffer: Int32?) throws {
         let ipv6 = host.contains(":")
         // Close-on-exec: the suite spawns programs (promtool, prometheus, the exporter) from other threads; a
         // child inheriting this socket would keep it open after `close()`, and the server would never see the
@@ -51,6 +53,10 @@ final class TestClient: @unchecked Sendable {  // used by one thread at a time: 
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         if var size = receiveBuffer {
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        if let source, let failure = Self.bind(fd, to: source) {
+            Glibc.close(fd)
+            throw TestFailure(failure)
         }
         var status: Int32
         if ipv6 {
@@ -82,6 +88,19 @@ final class TestClient: @unchecked Sendable {  // used by one thread at a time: 
     }
 
     deinit { if !isClosed { Glibc.close(fd) } }
+
+    /// Binds an IPv4 socket to `source` with any port; nil when done, else why not.
+    static func bind(_ fd: Int32, to source: String) -> String? {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        guard inet_pton(AF_INET, source, &address.sin_addr) == 1 else { return "bad source address \(source)" }
+        let status = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        return status == 0 ? nil : "bind \(source): \(String(cString: strerror(errno)))"
+    }
 
     func send(_ text: String) async throws { try await send(Array(text.utf8)) }
 
