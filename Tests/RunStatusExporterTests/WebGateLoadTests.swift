@@ -178,7 +178,6 @@ import Testing
                 return (unknown, known, costlyKnown)
             }
             let reference = Self.median(unknown)
-            print("DEBUG unknown \(unknown) known \(known) costly \(costlyKnown)")
             for (name, times) in [("cheap known user", known), ("costly known user", costlyKnown)] {
                 let ratio = Self.median(times) / reference
                 #expect(ratio > 0.6 && ratio < 1.7,
