@@ -152,7 +152,8 @@ public final class WebGate: Sendable {
     }
 
     private func isVerified(user: String, password: [UInt8]) -> Bool {
-        guard let hash = config.basicAuthUsers[user] else { return false }
+        // The digest is computed for unknown names too (never cached), so this step also costs the same for both.
+        guard let hash = config.basicAuthUsers[user] ?? decoyHash else { return false }
         let key = cacheKey(user: user, password: password, hash: hash)
         return verified.withLock { $0.contains(key) }
     }
