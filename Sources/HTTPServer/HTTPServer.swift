@@ -2,9 +2,10 @@ import Glibc
 import Synchronization
 
 /// An embedded HTTP/1.1 server: one poll(2) event-loop thread for all sockets, a few worker threads for the
-/// handler, and with `HTTPServerConfiguration.route` a slow lane of its own for work that must not hold them. Limits and deadlines are in `HTTPServerConfiguration`; HEAD, `Date`, `Content-Length`,
-/// keep-alive and pipelining are handled here, so a handler only maps a request to a response
-/// (and may treat HEAD like GET: the body is not sent).
+/// handler, and with `HTTPServerConfiguration.route` a slow lane of its own for work that must not hold them.
+/// Limits and deadlines are in `HTTPServerConfiguration`; HEAD, `Date`, `Content-Length`, keep-alive and
+/// pipelining are handled here, so a handler only maps a request to a response (and may treat HEAD like GET:
+/// the body is not sent).
 ///
 /// ```swift
 /// let server = HTTPServer(configuration: .init(address: try ListenAddress(parsing: ":9464"))) { request in

@@ -7,7 +7,6 @@ struct HeldResponses<Item> {
     private var items: [(due: ContinuousClock.Instant, item: Item)] = []
 
     var isEmpty: Bool { items.isEmpty }
-    var count: Int { items.count }
 
     /// When the loop must wake to release the next one; nil when none is held.
     var nextDue: ContinuousClock.Instant? { items.first?.due }
