@@ -39,6 +39,8 @@ final class EventLoop: @unchecked Sendable {
     let listeners: [ListeningSocket]
     let mailbox: Mailbox
     private let pool: WorkerPool
+    /// Runs what `configuration.route` sends to the slow lane; nil without a router.
+    private let slowLane: WorkerPool?
     private let handler: HTTPServer.Handler
     private let configuration: HTTPServerConfiguration
     private let settings: HTTPConnectionState.Settings
@@ -65,13 +67,16 @@ final class EventLoop: @unchecked Sendable {
     private var dateSecond = -1
     private var dateText = ""
     private var lastLogged: [String: ContinuousClock.Instant] = [:]
+    /// Responses waiting for their `notBefore`.
+    private var held = HeldResponses<Mailbox.Completion>()
     private let clock = ContinuousClock()
 
-    init(listeners: [ListeningSocket], mailbox: Mailbox, pool: WorkerPool, handler: @escaping HTTPServer.Handler,
-         configuration: HTTPServerConfiguration, counters: CounterStore) {
+    init(listeners: [ListeningSocket], mailbox: Mailbox, pool: WorkerPool, slowLane: WorkerPool?,
+         handler: @escaping HTTPServer.Handler, configuration: HTTPServerConfiguration, counters: CounterStore) {
         self.listeners = listeners
         self.mailbox = mailbox
         self.pool = pool
+        self.slowLane = slowLane
         self.handler = handler
         self.configuration = configuration
         self.settings = HTTPConnectionState.Settings(configuration)
@@ -117,6 +122,7 @@ final class EventLoop: @unchecked Sendable {
             }
             var wakeAt = stopDeadline ?? acceptPausedUntil
             if let until = acceptPausedUntil { wakeAt = min(wakeAt ?? until, until) }
+            if let due = held.nextDue { wakeAt = min(wakeAt ?? due, due) }
             for connection in connections.values {
                 if let deadline = connection.state.deadline { wakeAt = min(wakeAt ?? deadline, deadline) }
                 var events: Int16 = 0
@@ -140,6 +146,7 @@ final class EventLoop: @unchecked Sendable {
 
             if pollFDs[0].revents != 0 { mailbox.drainWakeUps() }
             for completion in mailbox.take() { deliver(completion, now: now) }
+            for completion in held.takeDue(now: now.instant) { deliver(completion, now: now) }
 
             var index = 1
             if accepting {
@@ -376,6 +383,10 @@ final class EventLoop: @unchecked Sendable {
 
     private func deliver(_ completion: Mailbox.Completion, now: HTTPConnectionState.Moment) {
         guard let connection = connections[completion.fd], connection.id == completion.connectionID else { return }
+        if let due = completion.response.notBefore, due > now.instant {
+            held.hold(completion, until: due)
+            return
+        }
         perform(connection.state.responseReady(completion.response, now: now), on: connection, now: now)
     }
 
@@ -396,8 +407,18 @@ final class EventLoop: @unchecked Sendable {
                 request.remoteAddress = connection.remoteAddress
                 counters.update { $0.requests += 1 }
                 let job = request, fd = connection.fd, id = connection.id
-                let handler = self.handler, mailbox = self.mailbox
-                pool.submit {
+                let handler: HTTPServer.Handler, lane: WorkerPool
+                switch configuration.route?(job) ?? .workers {
+                case .workers:
+                    (handler, lane) = (self.handler, pool)
+                case .slowLane(let slowHandler):
+                    (handler, lane) = (slowHandler, slowLane ?? pool)
+                case .respond(let response):
+                    deliver(Mailbox.Completion(fd: fd, connectionID: id, response: response), now: now)
+                    return
+                }
+                let mailbox = self.mailbox
+                lane.submit {
                     let response = handler(job)
                     mailbox.post(Mailbox.Completion(fd: fd, connectionID: id, response: response))
                 }

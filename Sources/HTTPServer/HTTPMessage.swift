@@ -52,6 +52,9 @@ public struct HTTPResponse: Sendable {
     /// released: its `deinit` tells the handler that this response no longer holds the body, so a handler
     /// sharing one large body among clients knows when the last send of it is over.
     public var bodyOwner: (any AnyObject & Sendable)?
+    /// Not sent before this instant: the event loop holds the response on its timers (no thread waits), e.g. so
+    /// that every failed login takes as long as the slowest. Nil or past: sent at once.
+    public var notBefore: ContinuousClock.Instant?
 
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status

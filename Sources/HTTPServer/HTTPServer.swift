@@ -2,9 +2,10 @@ import Glibc
 import Synchronization
 
 /// An embedded HTTP/1.1 server: one poll(2) event-loop thread for all sockets, a few worker threads for the
-/// handler. Limits and deadlines are in `HTTPServerConfiguration`; HEAD, `Date`, `Content-Length`,
-/// keep-alive and pipelining are handled here, so a handler only maps a request to a response
-/// (and may treat HEAD like GET: the body is not sent).
+/// handler, and with `HTTPServerConfiguration.route` a slow lane of its own for work that must not hold them.
+/// Limits and deadlines are in `HTTPServerConfiguration`; HEAD, `Date`, `Content-Length`, keep-alive and
+/// pipelining are handled here, so a handler only maps a request to a response (and may treat HEAD like GET:
+/// the body is not sent).
 ///
 /// ```swift
 /// let server = HTTPServer(configuration: .init(address: try ListenAddress(parsing: ":9464"))) { request in
@@ -35,6 +36,7 @@ public final class HTTPServer: Sendable {
         let loop: EventLoop
         let thread: pthread_t
         let pool: WorkerPool
+        let slowLane: WorkerPool?
     }
 
     public init(configuration: HTTPServerConfiguration, handler: @escaping Handler) {
@@ -59,17 +61,22 @@ public final class HTTPServer: Sendable {
             let listeners = try ListeningSocket.open(host: configuration.host, port: configuration.port,
                                                      backlog: configuration.backlog)
             var pool: WorkerPool?
+            var slowLane: WorkerPool?
             do throws(HTTPServerError) {
                 let mailbox = try Mailbox()
                 let workers = try WorkerPool(threads: configuration.workerCount, name: "http-worker")
                 pool = workers
-                let loop = EventLoop(listeners: listeners, mailbox: mailbox, pool: workers, handler: handler,
-                                     configuration: configuration, counters: counterStore)
+                if configuration.route != nil {
+                    slowLane = try WorkerPool(threads: configuration.slowLaneWorkerCount, name: "http-slow")
+                }
+                let loop = EventLoop(listeners: listeners, mailbox: mailbox, pool: workers, slowLane: slowLane,
+                                     handler: handler, configuration: configuration, counters: counterStore)
                 let thread = try OSThread.spawn(name: "http-loop", detached: false) { loop.run() }
-                state = .running(Runtime(loop: loop, thread: thread, pool: workers))
+                state = .running(Runtime(loop: loop, thread: thread, pool: workers, slowLane: slowLane))
             } catch {
                 listeners.forEach { Glibc.close($0.fd) }
                 _ = pool?.shutdown(waiting: .zero)
+                _ = slowLane?.shutdown(waiting: .zero)
                 throw error
             }
             let port = listeners[0].address.port
@@ -105,6 +112,7 @@ public final class HTTPServer: Sendable {
         // The loop has answered or dropped every request; a worker still busy runs a handler that outlived
         // the grace period and cannot be interrupted: it is left to finish on its own.
         let stuck = runtime.pool.shutdown(waiting: .milliseconds(200))
+            + (runtime.slowLane?.shutdown(waiting: .milliseconds(200)) ?? 0)
         if stuck > 0 {
             configuration.log?("stop: \(stuck) handler(s) still running after the grace period; abandoned")
         }

@@ -39,6 +39,11 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxConnections = 4096
     /// Threads running the handler, so a slow handler never stalls the event loop or other clients.
     public var workerCount = 4
+    /// Threads of the slow lane (see `route`); started only when `route` is set.
+    public var slowLaneWorkerCount = 1
+    /// Where each parsed request goes (`HTTPRoute`): the workers, the slow lane, or an answer at once. Runs on the
+    /// event-loop thread, so it must be quick and never block; nil sends every request to the workers.
+    public var route: (@Sendable (HTTPRequest) -> HTTPRoute)?
     /// `listen(2)` backlog (the kernel caps it at `net.core.somaxconn`).
     public var backlog: Int32 = 511
     /// When accepting fails for lack of file descriptors or memory, accepting pauses this long.

@@ -16,6 +16,20 @@ enum Bcrypt {
         }
     }
 
+    /// The cost of a well-formed hash (its two digits); nil otherwise.
+    static func cost(of hash: String) -> Int? {
+        guard isWellFormed(hash) else { return nil }
+        return Int(String(decoding: Array(hash.utf8)[4...5], as: UTF8.self))
+    }
+
+    /// A new `$2b$` hash of `password` at `cost`, salted from the system's random source; nil when crypt refuses.
+    static func hash(password: [UInt8], cost: Int) -> String? {
+        var setting = [CChar](repeating: 0, count: Int(CRYPT_GENSALT_OUTPUT_SIZE))
+        guard crypt_gensalt_rn("$2b$", UInt(cost), nil, 0, &setting, Int32(setting.count)) != nil else { return nil }
+        let text = String(decoding: setting.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return crypt(password: password, setting: text).map { String(decoding: $0, as: UTF8.self) }
+    }
+
     /// Whether `password` hashes to `hash`. Slow on purpose (tens of milliseconds at cost 10): callers cache.
     /// The final comparison takes the same time wherever the first difference is.
     static func verify(password: [UInt8], hash: String) -> Bool {

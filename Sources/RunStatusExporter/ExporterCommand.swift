@@ -88,7 +88,7 @@ public enum ExporterCommand {
             var serverConfig = HTTPServerConfiguration(address: address)
             serverConfig.log = { message in logger.warn("listener", ["error": message]) }
             if let gate {
-                server = HTTPServer(configuration: serverConfig, handler: { gate.handle($0, next: routes.handle) })
+                server = gate.server(configuration: serverConfig, next: { routes.handle($0) })
             } else {
                 server = HTTPServer(configuration: serverConfig, handler: { routes.handle($0) })
             }

@@ -7,58 +7,174 @@ import Synchronization
 ///
 /// bcrypt is slow on purpose, so a successful check is remembered under a SHA-256 digest of (process-random salt,
 /// user, password, hash): a wrong password has a different digest and always pays for bcrypt, a right one pays
-/// once. The cache never holds a password. bcrypt runs one at a time, so a flood of bad guesses occupies a single
-/// worker thread and scrapes with cached credentials still go through.
+/// once. The cache never holds a password.
+///
+/// bcrypt never runs where other requests wait. `route` runs on the listener's event loop before any worker:
+/// no or malformed credentials get their 401 there and then; cached credentials go to the workers; anything that
+/// needs bcrypt goes to the server's slow lane (its own thread and queue), unless the client is over its budget
+/// of failed checks (`LoginThrottle`) or the slow lane already holds `maxPendingChecks`: then 429 or 503, held a
+/// moment by the event loop's timers so that a client retrying in a loop costs nothing.
+///
+/// A failed check costs the same whatever the user name: unknown names are checked against a decoy hash made at
+/// start at the highest cost among the users, and every failure is answered no earlier than the measured time of
+/// a check at that cost (the event loop holds the 401, no thread waits).
 public final class WebGate: Sendable {
     public let config: WebConfig
     private let salt: [UInt8]
     private let verified = Mutex<Set<[UInt8]>>([])
-    private let bcryptTurn = Mutex(())
+    private let throttle: Mutex<LoginThrottle>
+    /// bcrypt checks admitted to the slow lane and not yet answered.
+    private let pendingChecks = Atomic<Int>(0)
     /// bcrypt checks run so far, for tests of the cache.
     let bcryptRuns = Atomic<Int>(0)
-    /// A hash to check unknown users against, so that they cost as much as known ones (no user enumeration by time).
+    /// A hash at the highest configured cost, to check unknown users against.
     private let decoyHash: String?
+    /// The highest cost among the users: checks at it keep `failureFloor` up to date.
+    private let maxCost: Int
+    /// How long a check at `maxCost` takes, measured at start, then smoothed over later checks at that cost
+    /// (it follows the machine's load). No failure is answered sooner after its check began.
+    private let failureFloor: Mutex<Duration>
+    private let clock = ContinuousClock()
 
     static let realm = "runstatus-exporter"
     /// Bounds the cache; when full it starts over (re-verifying costs one bcrypt per user).
     static let maxCached = 1024
+    /// Checks waiting for or running on the slow lane (about a second of bcrypt at cost 10); beyond, 503.
+    static let maxPendingChecks = 16
+    /// How long a 429 or 503 is held before it is sent: a client hammering without reading `Retry-After`
+    /// gets one answer a second per connection, and the exporter spends only a timer on it.
+    static let refusalHold: Duration = .seconds(1)
 
-    public init(config: WebConfig) {
+    public convenience init(config: WebConfig) {
+        self.init(config: config, throttle: LoginThrottle.Policy())
+    }
+
+    init(config: WebConfig, throttle policy: LoginThrottle.Policy) {
         self.config = config
+        throttle = Mutex(LoginThrottle(policy: policy))
         var generator = SystemRandomNumberGenerator()
         salt = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        decoyHash = config.basicAuthUsers.sorted { $0.key < $1.key }.first?.value
+        let costliest = config.basicAuthUsers.values.max { (Bcrypt.cost(of: $0) ?? 0) < (Bcrypt.cost(of: $1) ?? 0) }
+        maxCost = costliest.flatMap(Bcrypt.cost(of:)) ?? 0
+        var decoy: String?
+        var floor = Duration.zero
+        if let costliest {
+            // A password nobody knows (printable, so crypt takes it); making the hash costs one check at maxCost,
+            // which is the first measurement of the floor.
+            let password = (0..<24).map { _ in UInt8.random(in: 0x21...0x7E, using: &generator) }
+            let start = clock.now
+            decoy = Bcrypt.hash(password: password, cost: maxCost) ?? costliest
+            floor = clock.now - start
+        }
+        decoyHash = decoy
+        failureFloor = Mutex(floor)
     }
 
     public var requiresAuth: Bool { !config.basicAuthUsers.isEmpty }
 
-    public func handle(_ request: HTTPRequest, next: (HTTPRequest) -> HTTPResponse) -> HTTPResponse {
-        var response: HTTPResponse
-        if requiresAuth && !authorized(request.header("Authorization")) {
-            response = HTTPResponse(status: 401, contentType: "text/plain; charset=utf-8", body: "Unauthorized\n",
-                                    headers: [("WWW-Authenticate", "Basic realm=\"\(Self.realm)\", charset=\"UTF-8\"")])
-        } else {
-            response = next(request)
-        }
-        for field in config.headers { response.headers.append((field.name, field.value)) }
-        return response
+    /// A server whose requests pass this gate before `next`: with users configured, `route` picks each
+    /// request's lane.
+    public func server(configuration: HTTPServerConfiguration, next: @escaping HTTPServer.Handler) -> HTTPServer {
+        var configuration = configuration
+        if requiresAuth { configuration.route = { [self] request in route(request, next: next) } }
+        return HTTPServer(configuration: configuration, handler: { [self] request in handle(request, next: next) })
     }
 
-    /// Whether an `Authorization` field carries the credentials of a configured user.
-    func authorized(_ field: String?) -> Bool {
-        guard let (user, password) = Self.basicCredentials(field) else { return false }
+    /// On the event loop: cheap work only (base64, one SHA-256, a lookup).
+    func route(_ request: HTTPRequest, next: @escaping HTTPServer.Handler) -> HTTPRoute {
+        guard requiresAuth else { return .workers }
+        guard let (user, password) = Self.basicCredentials(request.header("Authorization")) else {
+            return .respond(finish(Self.unauthorized()))
+        }
+        if isVerified(user: user, password: password) { return .workers }
+        let now = clock.now
+        if pendingChecks.load(ordering: .relaxed) >= Self.maxPendingChecks {
+            return .respond(refusal(503, "too many logins being checked, retry later\n", retryAfter: .seconds(1), now: now))
+        }
+        let client = LoginThrottle.client(ofAddress: request.remoteAddress)
+        switch throttle.withLock({ $0.admit(client, now: now) }) {
+        case .refused(let retryAfter):
+            return .respond(refusal(429, "too many failed logins from this address, retry later\n",
+                                    retryAfter: retryAfter, now: now))
+        case .allowed:
+            pendingChecks.add(1, ordering: .relaxed)
+            return .slowLane { [self] request in
+                defer { pendingChecks.subtract(1, ordering: .relaxed) }
+                return checkThenServe(request, user: user, password: password, client: client, next: next)
+            }
+        }
+    }
+
+    /// On the workers: only requests that need no bcrypt get here (or every request, without users).
+    public func handle(_ request: HTTPRequest, next: (HTTPRequest) -> HTTPResponse) -> HTTPResponse {
+        guard requiresAuth else { return finish(next(request)) }
+        guard let (user, password) = Self.basicCredentials(request.header("Authorization")) else {
+            return finish(Self.unauthorized())
+        }
+        guard isVerified(user: user, password: password) else {
+            // The cache started over between `route` and here: bcrypt does not belong on these threads.
+            return refusal(503, "credentials not checked yet, retry\n", retryAfter: .seconds(1), now: clock.now)
+        }
+        return finish(next(request))
+    }
+
+    /// On the slow lane.
+    private func checkThenServe(_ request: HTTPRequest, user: String, password: [UInt8], client: String,
+                                next: (HTTPRequest) -> HTTPResponse) -> HTTPResponse {
+        let start = clock.now
+        if check(user: user, password: password) {
+            throttle.withLock { $0.succeeded(client, now: clock.now) }
+            return finish(next(request))
+        }
+        var response = Self.unauthorized()
+        response.notBefore = start + failureFloor.withLock { $0 }
+        return finish(response)
+    }
+
+    /// bcrypt against the user's hash, or the decoy's for an unknown name; remembers a success.
+    func check(user: String, password: [UInt8]) -> Bool {
         let hash = config.basicAuthUsers[user]
         guard let checkedHash = hash ?? decoyHash else { return false }
-        let key = cacheKey(user: user, password: password, hash: checkedHash)
-        if hash != nil, verified.withLock({ $0.contains(key) }) { return true }
-        let match = bcryptTurn.withLock { _ in Bcrypt.verify(password: password, hash: checkedHash) }
+        let start = clock.now
+        let match = Bcrypt.verify(password: password, hash: checkedHash)
+        let took = clock.now - start
         bcryptRuns.add(1, ordering: .relaxed)
+        if Bcrypt.cost(of: checkedHash) == maxCost {
+            failureFloor.withLock { $0 = ($0 * 3 + took) / 4 }
+        }
         guard match, hash != nil else { return false }
+        let key = cacheKey(user: user, password: password, hash: checkedHash)
         verified.withLock {
             if $0.count >= Self.maxCached { $0.removeAll() }
             $0.insert(key)
         }
         return true
+    }
+
+    private func isVerified(user: String, password: [UInt8]) -> Bool {
+        // The digest is computed for unknown names too (never cached), so this step also costs the same for both.
+        guard let hash = config.basicAuthUsers[user] ?? decoyHash else { return false }
+        let key = cacheKey(user: user, password: password, hash: hash)
+        return verified.withLock { $0.contains(key) }
+    }
+
+    private static func unauthorized() -> HTTPResponse {
+        HTTPResponse(status: 401, contentType: "text/plain; charset=utf-8", body: "Unauthorized\n",
+                     headers: [("WWW-Authenticate", "Basic realm=\"\(realm)\", charset=\"UTF-8\"")])
+    }
+
+    private func refusal(_ status: Int, _ message: String, retryAfter: Duration, now: ContinuousClock.Instant) -> HTTPResponse {
+        let seconds = max(1, Int((retryAfter / .seconds(1)).rounded(.up)))
+        var response = HTTPResponse(status: status, contentType: "text/plain; charset=utf-8", body: message,
+                                    headers: [("Retry-After", String(seconds))])
+        response.notBefore = now + min(Self.refusalHold, retryAfter)
+        return finish(response)
+    }
+
+    private func finish(_ response: HTTPResponse) -> HTTPResponse {
+        var response = response
+        for field in config.headers { response.headers.append((field.name, field.value)) }
+        return response
     }
 
     /// `Basic base64(user:password)`; the scheme is case-insensitive, the password may contain colons.

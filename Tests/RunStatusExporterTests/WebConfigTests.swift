@@ -30,6 +30,17 @@ import Testing
         #expect(!Bcrypt.constantTimeEquals([1, 2], [1, 2, 3]))
     }
 
+    @Test func bcryptMakesHashesAtAGivenCost() throws {
+        let hash = try #require(Bcrypt.hash(password: Array("s3cret".utf8), cost: 5))
+        #expect(hash.hasPrefix("$2b$05$") && Bcrypt.isWellFormed(hash))
+        #expect(Bcrypt.verify(password: Array("s3cret".utf8), hash: hash))
+        #expect(!Bcrypt.verify(password: Array("s3creT".utf8), hash: hash))
+        // Salted: the same password never gives the same hash twice.
+        #expect(Bcrypt.hash(password: Array("s3cret".utf8), cost: 5) != hash)
+        #expect(Bcrypt.cost(of: hash) == 5 && Bcrypt.cost(of: Self.bobHash) == 5 && Bcrypt.cost(of: Self.aliceHash) == 4)
+        #expect(Bcrypt.cost(of: "$1$not-bcrypt") == nil)
+    }
+
     @Test func sha256MatchesTheStandardVectors() {
         func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
         #expect(hex(SHA256.hash([])) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
@@ -91,7 +102,7 @@ import Testing
         func status(_ authorization: String?) -> HTTPResponse {
             var request = HTTPRequest(method: "GET", target: "/metrics")
             if let authorization { request.headers.append(("Authorization", authorization)) }
-            return gate.handle(request) { _ in .text(200, "metrics") }
+            return gate.serve(request) { _ in .text(200, "metrics") }
         }
         let denied = status(nil)
         #expect(denied.status == 401)
@@ -124,10 +135,112 @@ import Testing
         #expect(status(Self.basic("bob", "pa:ss wörd")).status == 200)
     }
 
+    @Test func routeKeepsBcryptOffTheWorkersAndAnswersWithoutCredentialsAtOnce() throws {
+        let gate = WebGate(config: WebConfig(basicAuthUsers: ["alice": Self.aliceHash],
+                                             headers: [.init("X-Frame-Options", "deny")]))
+        let next: HTTPServer.Handler = { _ in .text(200, "metrics") }
+        func request(_ authorization: String?, from address: String = "127.0.0.1") -> HTTPRequest {
+            var request = HTTPRequest(method: "GET", target: "/metrics", remoteAddress: address)
+            if let authorization { request.headers.append(("Authorization", authorization)) }
+            return request
+        }
+        // No or unusable credentials: a 401 from the event loop itself, no worker, no bcrypt.
+        for authorization in [nil, "Bearer x", "Basic !!!"] {
+            guard case .respond(let response) = gate.route(request(authorization), next: next) else {
+                Issue.record("\(authorization ?? "none"): not answered at once")
+                continue
+            }
+            #expect(response.status == 401 && response.notBefore == nil)
+            #expect(response.headers.contains { $0 == ("X-Frame-Options", "deny") })
+        }
+        // Credentials not verified yet: the slow lane; once verified: the workers, which never run bcrypt.
+        let good = request(Self.basic("alice", "correct horse"))
+        guard case .slowLane(let check) = gate.route(good, next: next) else {
+            Issue.record("unverified credentials not sent to the slow lane")
+            return
+        }
+        #expect(gate.handle(good, next: next).status == 503)
+        #expect(gate.bcryptRuns.load(ordering: .relaxed) == 0)
+        #expect(check(good).status == 200)
+        guard case .workers = gate.route(good, next: next) else {
+            Issue.record("verified credentials not sent to the workers")
+            return
+        }
+        #expect(gate.handle(good, next: next).status == 200)
+        #expect(gate.bcryptRuns.load(ordering: .relaxed) == 1)
+        // A wrong password: the slow lane, and its 401 is held until the floor (a check at the highest cost).
+        let wrong = request(Self.basic("alice", "wrong"))
+        guard case .slowLane(let failing) = gate.route(wrong, next: next) else {
+            Issue.record("a wrong password not sent to the slow lane")
+            return
+        }
+        let before = ContinuousClock.now
+        let denied = failing(wrong)
+        #expect(denied.status == 401 && denied.notBefore.map { $0 > before } == true)
+    }
+
+    @Test func failedChecksPastTheBudgetAre429AndAFullSlowLaneIs503() {
+        let gate = WebGate(config: WebConfig(basicAuthUsers: ["alice": Self.aliceHash],
+                                             headers: [.init("X-Frame-Options", "deny")]),
+                           throttle: .init(burst: 3, refill: .seconds(6), maxClients: 16))
+        let next: HTTPServer.Handler = { _ in .text(200, "metrics") }
+        func route(_ password: String, from address: String) -> HTTPRoute {
+            gate.route(HTTPRequest(method: "GET", target: "/metrics", headers: [("Authorization", Self.basic("alice", password))],
+                                   remoteAddress: address), next: next)
+        }
+        func run(_ route: HTTPRoute, _ password: String, from address: String) -> HTTPResponse? {
+            guard case .slowLane(let handler) = route else { return nil }
+            return handler(HTTPRequest(method: "GET", target: "/metrics", headers: [("Authorization", Self.basic("alice", password))],
+                                       remoteAddress: address))
+        }
+        for attempt in 0..<3 { #expect(run(route("guess\(attempt)", from: "127.0.0.2"), "guess\(attempt)", from: "127.0.0.2")?.status == 401) }
+        guard case .respond(let refused) = route("guess", from: "127.0.0.2") else {
+            Issue.record("a fourth failure from the same address was checked")
+            return
+        }
+        #expect(refused.status == 429)
+        #expect(refused.headers.contains { $0 == ("Retry-After", "6") })
+        #expect(refused.headers.contains { $0 == ("X-Frame-Options", "deny") })
+        #expect(refused.notBefore != nil)  // held by the loop, so a client retrying at once is slowed for free
+        #expect(gate.bcryptRuns.load(ordering: .relaxed) == 3)
+        // Another address, even the right password's, is not touched by that budget.
+        #expect(run(route("correct horse", from: "127.0.0.1"), "correct horse", from: "127.0.0.1")?.status == 200)
+
+        // The slow lane holds at most `maxPendingChecks`: admitted checks not yet run fill it, then 503.
+        var pending: [HTTPRoute] = []
+        for index in 0..<WebGate.maxPendingChecks {
+            let route = route("x", from: "10.0.0.\(index)")
+            guard case .slowLane = route else { Issue.record("check \(index) refused"); return }
+            pending.append(route)
+        }
+        guard case .respond(let busy) = route("x", from: "10.0.1.1") else {
+            Issue.record("a check past the slow lane's bound was queued")
+            return
+        }
+        #expect(busy.status == 503 && busy.headers.contains { $0 == ("Retry-After", "1") })
+        // Each answered check makes room again.
+        #expect(run(pending.removeFirst(), "x", from: "10.0.0.0")?.status == 401)
+        guard case .slowLane = route("x", from: "10.0.1.1") else {
+            Issue.record("no room after a check was answered")
+            return
+        }
+    }
+
     @Test func withoutUsersOnlyHeadersApply() {
         let gate = WebGate(config: WebConfig(headers: [.init("X-Frame-Options", "deny")]))
         let response = gate.handle(HTTPRequest(method: "GET", target: "/")) { _ in .text(200, "page") }
         #expect(response.status == 200)
         #expect(response.headers.contains { $0 == ("X-Frame-Options", "deny") })
+    }
+}
+
+extension WebGate {
+    /// What the listener does with `route`'s answer, on the calling thread.
+    func serve(_ request: HTTPRequest, next: @escaping HTTPServer.Handler) -> HTTPResponse {
+        switch route(request, next: next) {
+        case .workers: handle(request, next: next)
+        case .slowLane(let handler): handler(request)
+        case .respond(let response): response
+        }
     }
 }
