@@ -36,16 +36,16 @@ import Testing
             configuration.route = { request in request.path == "/slow" ? .slowLane(slow) : .workers }
         }, handler: { _ in .text(200, "fast") }) { _, port in
             let slowClient = try await TestClient.connect(port: port)
-            try await slowClient.send("GET /slow HTTP/1.1\r\n\r\n")
+            try await slowClient.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
             #expect(await eventually { slowStarted.load(ordering: .relaxed) == 1 })
             // A second slow request queues behind the first on the slow lane, not on the worker.
             let secondSlow = try await TestClient.connect(port: port)
-            try await secondSlow.send("GET /slow HTTP/1.1\r\n\r\n")
+            try await secondSlow.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
             // The only worker answers while the slow lane is stuck (had the slow handler taken it, this would
             // wait for `release` and time out).
             let fast = try await TestClient.connect(port: port)
             for _ in 0..<3 {
-                try await fast.send("GET /metrics HTTP/1.1\r\n\r\n")
+                try await fast.send("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n")
                 #expect(try await fast.response().text == "fast")
             }
             #expect(slowStarted.load(ordering: .relaxed) == 1)
@@ -73,12 +73,12 @@ import Testing
         }) { _, port in
             let start = ContinuousClock.now
             let fromWorker = try await TestClient.connect(port: port)
-            try await fromWorker.send("GET /worker-held HTTP/1.1\r\n\r\n")
+            try await fromWorker.send("GET /worker-held HTTP/1.1\r\nHost: t\r\n\r\n")
             let fromLoop = try await TestClient.connect(port: port)
-            try await fromLoop.send("GET /answer-held HTTP/1.1\r\n\r\n")
+            try await fromLoop.send("GET /answer-held HTTP/1.1\r\nHost: t\r\n\r\n")
             // The single worker is free again at once: this answer comes while both others are still held.
             let other = try await TestClient.connect(port: port)
-            try await other.send("GET /now HTTP/1.1\r\n\r\n")
+            try await other.send("GET /now HTTP/1.1\r\nHost: t\r\n\r\n")
             #expect(try await other.response().text == "worker /now")
             #expect(try await !fromWorker.readable(within: 0))
             #expect(try await !fromLoop.readable(within: 0))
