@@ -22,7 +22,12 @@ public final class Poller: Sendable {
     let monotonic: @Sendable () -> Double
 
     private struct Running {
-        var tasks: [Task<Void, Never>] = []
+        /// Every loop that has not ended: the current ones and those a reload cancelled, whose requests in flight
+        /// `stop` still waits for. A loop removes itself when it ends.
+        var loops: [UInt64: Task<Void, Never>] = [:]
+        /// The loops of the config in force; a reload cancels them.
+        var current: [UInt64] = []
+        var nextID: UInt64 = 0
         var firstCyclePending: Set<String> = []
         var config: ExporterConfig?
     }
@@ -45,12 +50,13 @@ public final class Poller: Sendable {
         let limiter = ConcurrencyLimiter(limit: config.maxConcurrency)
         self.limiter.withLock { $0 = limiter }
         let old = running.withLock { r -> [Task<Void, Never>] in
-            let old = r.tasks
-            r.tasks = []
+            let old = r.current.compactMap { r.loops[$0] }
+            r.current = []
             r.config = config
             if !store.isReady { r.firstCyclePending = Set(config.targets.map(\.name)) }
             return old
         }
+        // A cancelled loop's request in flight ends without counting anything (see `request`).
         for task in old { task.cancel() }
         budgets.withLock { b in
             var kept: [String: RateBudget] = [:]
@@ -71,17 +77,25 @@ public final class Poller: Sendable {
                                                                           "total_shards": String(store.shard.total)])
         }
         if config.targets.isEmpty { store.markReady() }
-        let tasks = config.targets.map { target in
-            Task.detached { [self] in await self.loop(target, config: config, limiter: limiter) }
+        running.withLock { r in
+            // Created under the lock, so a loop that ends at once finds itself registered when it unregisters.
+            for target in config.targets {
+                r.nextID += 1
+                let id = r.nextID
+                r.loops[id] = Task.detached { [self] in
+                    await self.loop(target, config: config, limiter: limiter)
+                    _ = running.withLock { $0.loops.removeValue(forKey: id) }
+                }
+                r.current.append(id)
+            }
         }
-        running.withLock { $0.tasks = tasks }
     }
 
-    /// Cancels every loop and waits for the requests in flight to end.
+    /// Cancels every loop, those a reload cancelled included, and waits for the requests in flight to end.
     public func stop() async {
         let tasks = running.withLock { r -> [Task<Void, Never>] in
-            defer { r.tasks = [] }
-            return r.tasks
+            r.current = []
+            return Array(r.loops.values)
         }
         for t in tasks { t.cancel() }
         for t in tasks { await t.value }
@@ -105,7 +119,8 @@ public final class Poller: Sendable {
                 logger.debug("poll cycle skipped: vendor asked to wait", ["target": target.name,
                              "seconds": String(Int(notBefore - cycleStart))])
             }
-            firstCycleDone(target.name)
+            // A loop a reload cancelled mid-cycle has not finished a cycle; its successor will.
+            if !Task.isCancelled { firstCycleDone(target.name) }
             let next = cycleStart + target.pollInterval
             let wait = max(0.05, next - now())
             try? await Task.sleep(for: .seconds(wait))
@@ -404,6 +419,9 @@ public final class Poller: Sendable {
             return (answer, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         }
         guard let (answer, latency) = fetched ?? nil else { return nil }
+        // Cancelled by us (a reload or shutdown), not by the vendor: a failure then says nothing about the vendor,
+        // so the request counts as not made (no poll, no error, no latency) and its run stays due for the next loop.
+        if Task.isCancelled, case .failure = answer { return nil }
         switch answer {
         case .failure(let e):
             return Fetched(result: .failure(e), latency: latency)
