@@ -119,8 +119,7 @@ public final class Poller: Sendable {
                 logger.debug("poll cycle skipped: vendor asked to wait", ["target": target.name,
                              "seconds": String(Int(notBefore - cycleStart))])
             }
-            // A loop a reload cancelled mid-cycle has not finished a cycle; its successor will.
-            if !Task.isCancelled { firstCycleDone(target.name) }
+            firstCycleDone(target.name)
             let next = cycleStart + target.pollInterval
             let wait = max(0.05, next - now())
             try? await Task.sleep(for: .seconds(wait))
