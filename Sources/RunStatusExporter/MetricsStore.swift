@@ -96,10 +96,12 @@ public final class MetricsStore: Sendable {
         }
     }
 
-    /// Counts a request the rate budget made wait.
-    func countRateLimitWait(target: String) {
+    /// Counts requests the rate budget or the vendor (`X-RateLimit-*`, `Retry-After`) held back: made to wait, or
+    /// left for a later cycle.
+    func countRateLimitWait(target: String, requests: Int = 1) {
+        guard requests > 0 else { return }
         mutate { s in
-            if let ti = s.targetIndex[target] { s.targets[ti].rateLimitWaits += 1 }
+            if let ti = s.targetIndex[target] { s.targets[ti].rateLimitWaits += UInt64(requests) }
         }
     }
 
