@@ -53,7 +53,7 @@ public final class CurlFetcher: Fetcher {
         s.utf8.contains { $0 == 13 || $0 == 10 || $0 == 0 }
     }
 
-    /// What `Poller` treats as a cancelled request (the same contract URLSession's `URLError.cancelled` had).
+    /// A cancelled transfer's answer. Only a cancelled Task gets it, and the poller counts nothing of such a request.
     static let cancelledError = PollError(.timeout, "request cancelled (deadline reached or shutting down)")
 }
 
