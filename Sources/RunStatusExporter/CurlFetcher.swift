@@ -15,7 +15,8 @@ import Synchronization
 ///
 /// Redirects: libcurl's CURLOPT_FOLLOWLOCATION is off; a 3xx whose Location is on the same origin (scheme, host,
 /// port) is followed here, up to 5 times, within the one timeout. A redirect elsewhere is returned as the 3xx
-/// answer itself, so credentials (which ride in headers) never reach another host.
+/// answer itself, so credentials (which ride in headers) never reach another host; the adapters count it as
+/// `redirect`.
 public final class CurlFetcher: Fetcher {
     private let engine: CurlEngine
 
@@ -52,7 +53,7 @@ public final class CurlFetcher: Fetcher {
         s.utf8.contains { $0 == 13 || $0 == 10 || $0 == 0 }
     }
 
-    /// What `Poller` treats as a cancelled request (the same contract URLSession's `URLError.cancelled` had).
+    /// A cancelled transfer's answer. Only a cancelled Task gets it, and the poller counts nothing of such a request.
     static let cancelledError = PollError(.timeout, "request cancelled (deadline reached or shutting down)")
 }
 
@@ -73,6 +74,8 @@ final class CurlTransfer: @unchecked Sendable {
     var responseHeaders: [String: String] = [:]
     var headerBytes = 0
     var overBound: Bound?
+    /// A body byte arrived: the head of the answer is complete.
+    var bodyStarted = false
     var redirects = 0
 
     enum Bound { case body, headers }
@@ -89,6 +92,7 @@ final class CurlTransfer: @unchecked Sendable {
     /// Forgets what an earlier answer in a redirect chain left.
     func resetAnswer() {
         body = []
+        bodyStarted = false
         responseHeaders = [:]
         headerBytes = 0
     }
@@ -233,6 +237,11 @@ final class CurlEngine: @unchecked Sendable {
         return String(cString: pointer)
     }
 
+    static func isHTTP(_ url: String) -> Bool {
+        let scheme = url.prefix { $0 != ":" }.lowercased()
+        return scheme == "http" || scheme == "https"
+    }
+
     /// Same scheme, host and port (a missing port is the scheme's default).
     static func sameOrigin(_ a: String, _ b: String) -> Bool {
         guard let x = URLComponents(string: a), let y = URLComponents(string: b),
@@ -300,6 +309,11 @@ final class CurlEngine: @unchecked Sendable {
             }
         }
         let text = String(cString: curl_easy_strerror(code))
+        // libcurl refuses a single header line past its own limit (100 KiB) before our header callback sees it:
+        // CURLE_OUT_OF_MEMORY up to 8.5, CURLE_TOO_LARGE (100) since. Before any body byte, that is the head.
+        if code.rawValue == 100 || (code == CURLE_OUT_OF_MEMORY && !transfer.bodyStarted) {
+            return PollError(.tooLarge, "a response header line exceeds libcurl's limit (100 KiB)", status: answered)
+        }
         switch code {
         case CURLE_OPERATION_TIMEDOUT:
             return PollError(.timeout, "request timed out after \(transfer.timeout)s", status: answered)
@@ -316,8 +330,14 @@ final class CurlEngine: @unchecked Sendable {
              CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_SHUTDOWN_FAILED, CURLE_SSL_CRL_BADFILE,
              CURLE_USE_SSL_FAILED, CURLE_SSL_CLIENTCERT:
             return PollError(.connection, "TLS handshake failed (\(text))")
-        case CURLE_WEIRD_SERVER_REPLY, CURLE_BAD_CONTENT_ENCODING, CURLE_HTTP2, CURLE_HTTP2_STREAM:
-            return PollError(.decode, "malformed HTTP response (\(text))", status: answered)
+        case CURLE_WEIRD_SERVER_REPLY, CURLE_HTTP2, CURLE_HTTP2_STREAM:
+            return PollError(.notHTTP, "the answer is not well-formed HTTP (\(text)); is the url's host and port the vendor's API?",
+                             status: answered)
+        case CURLE_BAD_CONTENT_ENCODING:
+            return PollError(.decode, "response body does not decode (\(text))", status: answered)
+        case CURLE_UNSUPPORTED_PROTOCOL where Self.isHTTP(transfer.url):
+            // Our URLs are http(s), so this is libcurl refusing an answer without a status line (HTTP/0.9).
+            return PollError(.notHTTP, "the answer has no HTTP status line; is the url's host and port the vendor's API?")
         case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT:
             return PollError(.badRequest, "URL not usable (\(text))")
         default:
@@ -332,6 +352,7 @@ private let curlWriteBody: curl_write_callback = { buffer, size, count, context 
     guard let buffer, let context else { return 0 }
     let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
     let n = size * count
+    transfer.bodyStarted = true
     guard transfer.body.count + n <= transfer.maxBodyBytes else {
         transfer.overBound = .body
         transfer.body = []

@@ -96,10 +96,12 @@ public final class MetricsStore: Sendable {
         }
     }
 
-    /// Counts a request the rate budget made wait.
-    func countRateLimitWait(target: String) {
+    /// Counts requests the rate budget or the vendor (`X-RateLimit-*`, `Retry-After`) held back: made to wait, or
+    /// left for a later cycle.
+    func countRateLimitWait(target: String, requests: Int = 1) {
+        guard requests > 0 else { return }
         mutate { s in
-            if let ti = s.targetIndex[target] { s.targets[ti].rateLimitWaits += 1 }
+            if let ti = s.targetIndex[target] { s.targets[ti].rateLimitWaits += UInt64(requests) }
         }
     }
 
@@ -209,6 +211,7 @@ public struct StoreState: Sendable {
             // Only ids the vendor still lists are remembered: the sets stay as small as the window.
             targets[ti].expired.formIntersection(listedIDs)
             targets[ti].refused.formIntersection(listedIDs)
+            targets[ti].refusedFinishedSince = targets[ti].refusedFinishedSince.filter { listedIDs.contains($0.key) }
         }
         var fresh: [ListedRun] = []
         var seen = Set<String>()
@@ -238,7 +241,11 @@ public struct StoreState: Sendable {
         }
         for item in fresh {
             if targets[ti].expired.contains(item.runID) { continue }
-            let finishedAt = item.observation.flatMap { $0.state.isTerminal ? ($0.endTime ?? now) : nil }
+            // Without an end time, a run finished when it was first seen finished: a run refused earlier keeps
+            // that moment, so it is not taken for newer than the runs kept in its place at every listing.
+            let finishedAt = item.observation.flatMap {
+                $0.state.isTerminal ? ($0.endTime ?? targets[ti].refusedFinishedSince[item.runID] ?? now) : nil
+            }
             if let finishedAt, now - finishedAt > discovery.maxAge {
                 targets[ti].expired.insert(item.runID)
                 continue
@@ -251,6 +258,7 @@ public struct StoreState: Sendable {
                         targets[ti].seriesDropped += UInt64(perRun)
                         outcome.refused += 1
                     }
+                    if let finishedAt, item.observation?.endTime == nil { targets[ti].refusedFinishedSince[item.runID] = finishedAt }
                     continue
                 }
                 removals[victim.target].insert(victim.runID)
@@ -261,6 +269,9 @@ public struct StoreState: Sendable {
             }
             targets[ti].refused.remove(item.runID)
             let ri = targets[ti].addDiscovered(item.runID)
+            if item.observation?.endTime == nil {
+                targets[ti].runs[ri].terminalSince = targets[ti].refusedFinishedSince.removeValue(forKey: item.runID)
+            }
             used += perRun
             outcome.added += 1
             if let obs = item.observation { targets[ti].recordListed(ri, obs, now: now) }
@@ -287,7 +298,10 @@ public struct StoreState: Sendable {
         for ti in targets.indices.reversed() where targets[ti].perRunMetrics {
             for run in targets[ti].runs.reversed() where used > maxSeries && !removals[ti].contains(run.runID) {
                 removals[ti].insert(run.runID)
-                if run.listed { targets[ti].refused.insert(run.runID) }
+                if run.listed {
+                    targets[ti].refused.insert(run.runID)
+                    if let since = run.terminalSince, run.observation?.endTime == nil { targets[ti].refusedFinishedSince[run.runID] = since }
+                }
                 targets[ti].seriesDropped += UInt64(SeriesBudget.perRun)
                 used -= SeriesBudget.perRun
                 dropped += 1
@@ -329,15 +343,20 @@ struct DropQueue {
                 if let at = run.finishedAt { list.append(Victim(target: ti, runID: run.runID, finishedAt: at)) }
             }
         }
-        victims = list.sorted { $0.finishedAt > $1.finishedAt }
+        // Runs of equal finish time were seen finished by one listing, which added them in its order, newest
+        // first: of those, the one added last is the oldest and goes first.
+        victims = list.enumerated().sorted { a, b in
+            a.element.finishedAt != b.element.finishedAt ? a.element.finishedAt > b.element.finishedAt : a.offset < b.offset
+        }.map(\.element)
     }
 
     /// The oldest finished run not yet removed; nil when there is none, or when `candidate` (the finish time of
-    /// the run wanting the room) is older still.
+    /// the run wanting the room) is not newer: a run seen finished by the same listing as a kept one comes later
+    /// in that newest-first list, so it is the older of the two.
     mutating func popOldest(unless candidate: Double?, removed: [Set<String>]) -> Victim? {
         while let last = victims.last {
             if removed[last.target].contains(last.runID) { victims.removeLast(); continue }
-            if let candidate, candidate < last.finishedAt { return nil }
+            if let candidate, candidate <= last.finishedAt { return nil }
             return victims.removeLast()
         }
         return nil
@@ -369,6 +388,9 @@ struct TargetEntry: Sendable {
     var expired: Set<String> = []
     /// Discovered runs refused for the cap, counted once; taken when there is room again.
     var refused: Set<String> = []
+    /// For refused runs listed finished without an end time: when they were first seen finished, which orders them
+    /// against the kept runs at the next listings.
+    var refusedFinishedSince: [String: Double] = [:]
 
     static let terminalStates: [RunState] = [.succeeded, .failed, .cancelled]
 
@@ -408,6 +430,7 @@ struct TargetEntry: Sendable {
         } else {
             expired = []
             refused = []
+            refusedFinishedSince = [:]
         }
         self.runs = runs
         runIndex = Dictionary(uniqueKeysWithValues: runs.enumerated().map { ($1.runID, $0) })
@@ -441,6 +464,8 @@ struct TargetEntry: Sendable {
             guard let previous = runs[ri].observation, previous.state == obs.state, previous.vendorState == obs.vendorState,
                   !runs[ri].needsDetails else {
                 runs[ri].listedStateUnconfirmed = true
+                // The list is where the run was first seen finished, even before a poll confirms it.
+                if obs.state.isTerminal, runs[ri].terminalSince == nil { runs[ri].terminalSince = now }
                 return
             }
         }

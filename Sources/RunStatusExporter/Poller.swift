@@ -22,7 +22,12 @@ public final class Poller: Sendable {
     let monotonic: @Sendable () -> Double
 
     private struct Running {
-        var tasks: [Task<Void, Never>] = []
+        /// Every loop that has not ended: the current ones and those a reload cancelled, whose requests in flight
+        /// `stop` still waits for. A loop removes itself when it ends.
+        var loops: [UInt64: Task<Void, Never>] = [:]
+        /// The loops of the config in force; a reload cancels them.
+        var current: [UInt64] = []
+        var nextID: UInt64 = 0
         var firstCyclePending: Set<String> = []
         var config: ExporterConfig?
     }
@@ -45,13 +50,40 @@ public final class Poller: Sendable {
         let limiter = ConcurrencyLimiter(limit: config.maxConcurrency)
         self.limiter.withLock { $0 = limiter }
         let old = running.withLock { r -> [Task<Void, Never>] in
-            let old = r.tasks
-            r.tasks = []
+            let old = r.current.compactMap { r.loops[$0] }
+            r.current = []
             r.config = config
             if !store.isReady { r.firstCyclePending = Set(config.targets.map(\.name)) }
             return old
         }
+        // A cancelled loop's request in flight ends without counting anything (see `request`).
         for task in old { task.cancel() }
+        installBudgets(config)
+        if store.refusedAtApply > 0 {
+            logger.warn("max_series reached: runs dropped or refused (see runstatus_series_dropped_total)",
+                        ["runs": String(store.refusedAtApply), "max_series": String(config.maxSeries)])
+        }
+        if !store.shard.isAll {
+            logger.info("sharding: keeping the runs of this shard only", ["shard": String(store.shard.index),
+                                                                          "total_shards": String(store.shard.total)])
+        }
+        if config.targets.isEmpty { store.markReady() }
+        running.withLock { r in
+            // Created under the lock, so a loop that ends at once finds itself registered when it unregisters.
+            for target in config.targets {
+                r.nextID += 1
+                let id = r.nextID
+                r.loops[id] = Task.detached { [self] in
+                    await self.loop(target, config: config, limiter: limiter)
+                    _ = running.withLock { $0.loops.removeValue(forKey: id) }
+                }
+                r.current.append(id)
+            }
+        }
+    }
+
+    /// One rate budget per target of `config`: a target that remains keeps its budget (and what the vendor said).
+    func installBudgets(_ config: ExporterConfig) {
         budgets.withLock { b in
             var kept: [String: RateBudget] = [:]
             for t in config.targets {
@@ -62,26 +94,13 @@ public final class Poller: Sendable {
             }
             b = kept
         }
-        if store.refusedAtApply > 0 {
-            logger.warn("max_series reached: runs dropped or refused (see runstatus_series_dropped_total)",
-                        ["runs": String(store.refusedAtApply), "max_series": String(config.maxSeries)])
-        }
-        if !store.shard.isAll {
-            logger.info("sharding: keeping the runs of this shard only", ["shard": String(store.shard.index),
-                                                                          "total_shards": String(store.shard.total)])
-        }
-        if config.targets.isEmpty { store.markReady() }
-        let tasks = config.targets.map { target in
-            Task.detached { [self] in await self.loop(target, config: config, limiter: limiter) }
-        }
-        running.withLock { $0.tasks = tasks }
     }
 
-    /// Cancels every loop and waits for the requests in flight to end.
+    /// Cancels every loop, those a reload cancelled included, and waits for the requests in flight to end.
     public func stop() async {
         let tasks = running.withLock { r -> [Task<Void, Never>] in
-            defer { r.tasks = [] }
-            return r.tasks
+            r.current = []
+            return Array(r.loops.values)
         }
         for t in tasks { t.cancel() }
         for t in tasks { await t.value }
@@ -93,16 +112,20 @@ public final class Poller: Sendable {
         let listingInterval = target.discover.map { $0.interval ?? target.pollInterval }
         while !Task.isCancelled {
             let cycleStart = now()
+            // A little slack, as for polls, so a listing that ends a moment late is not put off a whole cycle.
+            let listingDue = listingInterval.map { interval in
+                lastListing.map { cycleStart - $0 >= interval - min(1.0, interval * 0.1) } ?? true
+            } ?? false
             if cycleStart >= notBefore {
-                // A little slack, as for polls, so a listing that ends a moment late is not put off a whole cycle.
-                let listingDue = listingInterval.map { interval in
-                    lastListing.map { cycleStart - $0 >= interval - min(1.0, interval * 0.1) } ?? true
-                } ?? false
                 let outcome = await cycle(target, config: config, limiter: limiter, listing: listingDue)
                 notBefore = outcome.notBefore
                 if outcome.listed { lastListing = cycleStart }
             } else {
-                logger.debug("poll cycle skipped: vendor asked to wait", ["target": target.name,
+                // Every request this cycle would have made is held back by the vendor's wait.
+                let held = store.duePolls(target: target.name, now: cycleStart, pollInterval: target.pollInterval,
+                                          terminalInterval: target.terminalPollInterval).count + (listingDue ? 1 : 0)
+                store.countRateLimitWait(target: target.name, requests: held)
+                logger.debug("poll cycle skipped: vendor asked to wait", ["target": target.name, "held": String(held),
                              "seconds": String(Int(notBefore - cycleStart))])
             }
             firstCycleDone(target.name)
@@ -388,15 +411,31 @@ public final class Poller: Sendable {
         guard let url = URL(string: ctx.target.url + req.pathAndQuery) else {
             return Fetched(result: .failure(PollError(.badRequest, "cannot form a URL from path \(req.pathAndQuery)")), latency: 0)
         }
+        let target = ctx.target
         // The vendor asked us to wait (429/503 Retry-After): leave the rest for a later cycle.
-        if ctx.backoff.until > now() { return nil }
-        guard case .granted(let claimWaited) = await ctx.budget.claim(deadline: ctx.deadline) else { return nil }
+        if ctx.backoff.until > now() {
+            store.countRateLimitWait(target: target.name)
+            return nil
+        }
+        // Held back by the budget (it waited, or its turn lies past the cycle): counted once. Not when the
+        // refusal is our own cancellation (a reload or shutdown).
+        func held(_ grant: RateBudget.Grant) -> Bool {
+            switch grant {
+            case .granted(let waited): waited
+            case .refused: !Task.isCancelled
+            }
+        }
+        let claim = await ctx.budget.claim(deadline: ctx.deadline)
+        guard case .granted = claim else {
+            if held(claim) { store.countRateLimitWait(target: target.name) }
+            return nil
+        }
         var headers = req.headers
         for (k, v) in ctx.headers { headers[k] = v }
-        let target = ctx.target
         let fetched = await ctx.limiter.withSlot { [self] () async -> (Result<VendorResponse, PollError>, Double)? in
-            guard case .granted(let startWaited) = await ctx.budget.start(deadline: ctx.deadline) else { return nil }
-            if claimWaited || startWaited { store.countRateLimitWait(target: target.name) }
+            let start = await ctx.budget.start(deadline: ctx.deadline)
+            if held(claim) || held(start) { store.countRateLimitWait(target: target.name) }
+            guard case .granted = start else { return nil }
             let clock = ContinuousClock()
             let started = clock.now
             let answer = await fetcher.get(url, headers: headers, timeout: target.timeout, maxBodyBytes: ctx.maxBodyBytes)
@@ -404,6 +443,9 @@ public final class Poller: Sendable {
             return (answer, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         }
         guard let (answer, latency) = fetched ?? nil else { return nil }
+        // Cancelled by us (a reload or shutdown), not by the vendor: a failure then says nothing about the vendor,
+        // so the request counts as not made (no poll, no error, no latency) and its run stays due for the next loop.
+        if Task.isCancelled, case .failure = answer { return nil }
         switch answer {
         case .failure(let e):
             return Fetched(result: .failure(e), latency: latency)

@@ -7,11 +7,16 @@ public enum PollErrorReason: String, CaseIterable, Sendable, Hashable {
     case serverError = "server_error"
     case decode
     case tooLarge = "too_large"
+    /// What answered did not speak HTTP (no status line, a malformed head): the URL's host or port is not the vendor's API.
+    case notHTTP = "protocol"
+    /// The vendor redirected somewhere not followed (another origin, or past 5 redirects): the configured URL is
+    /// not where the API lives.
+    case redirect
 
     /// The reasons that mean the vendor was not reached or refused our credentials: `runstatus_up` goes to 0.
     public var meansDown: Bool {
         switch self {
-        case .timeout, .connection, .unauthorized, .forbidden: true
+        case .timeout, .connection, .unauthorized, .forbidden, .notHTTP: true
         default: false
         }
     }

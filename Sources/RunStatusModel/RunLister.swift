@@ -124,7 +124,7 @@ enum Listing {
     static func failure(_ response: VendorResponse, now: Double, note: String? = nil) -> PollError {
         let reason = VendorResponse.reason(forStatus: response.status)
         var parts: [String] = []
-        if reason == .decode { parts.append("unexpected HTTP status \(response.status)") }
+        if let what = VendorResponse.statusNote(reason, status: response.status) { parts.append(what) }
         if let note { parts.append(note) }
         let text = response.errorText.map { PollError.cleaned($0, limit: PollError.vendorTextLimit) } ?? ""
         parts.append(text.isEmpty ? "no error text in the answer" : text)

@@ -7,10 +7,15 @@ extension VendorResponse {
 
     public var isSuccess: Bool { (200...299).contains(status) }
 
-    /// The `reason` of a non-2xx answer. Statuses outside 4xx and 5xx (an unfollowed redirect, a
-    /// bare 1xx) are answers we cannot read: `decode`.
+    /// The redirect statuses a fetcher follows within the same origin; one that reaches an adapter was
+    /// not followed (another origin, or too many).
+    public static let redirectStatuses: Set<Int> = [301, 302, 303, 307, 308]
+
+    /// The `reason` of a non-2xx answer. A redirect not followed: `redirect`. Other statuses outside
+    /// 4xx and 5xx (a bare 1xx, a 304 nobody asked for) are answers we cannot read: `decode`.
     public static func reason(forStatus status: Int) -> PollErrorReason {
-        switch status {
+        if redirectStatuses.contains(status) { return .redirect }
+        return switch status {
         case 401: .unauthorized
         case 403: .forbidden
         case 404: .notFound
@@ -18,6 +23,16 @@ extension VendorResponse {
         case 400...499: .badRequest
         case 500...599: .serverError
         default: .decode
+        }
+    }
+
+    /// What the message says first for a status that is not an error of the vendor's own: nil for 4xx and 5xx.
+    static func statusNote(_ reason: PollErrorReason, status: Int) -> String? {
+        switch reason {
+        case .decode: "unexpected HTTP status \(status)"
+        // Where it points stays out: the Location header may carry userinfo or a token.
+        case .redirect: "HTTP \(status) redirect not followed (another origin, or more than 5): set the target's url to where the API answers"
+        default: nil
         }
     }
 
@@ -50,7 +65,7 @@ extension VendorResponse {
     func failure(runID: String, now: Double, note: String? = nil, retryAfter: Double? = nil) -> PollError {
         let reason = Self.reason(forStatus: status)
         var parts: [String] = []
-        if reason == .decode { parts.append("unexpected HTTP status \(status)") }
+        if let what = Self.statusNote(reason, status: status) { parts.append(what) }
         if let note { parts.append(note) }
         let text = errorText.map { PollError.cleaned($0, limit: PollError.vendorTextLimit) } ?? ""
         parts.append(text.isEmpty ? "no error text in the answer" : text)

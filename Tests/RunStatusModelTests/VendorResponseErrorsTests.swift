@@ -8,7 +8,8 @@ import Testing
             (400, .badRequest), (401, .unauthorized), (403, .forbidden), (404, .notFound), (405, .badRequest),
             (409, .badRequest), (412, .badRequest), (422, .badRequest), (429, .rateLimited), (499, .badRequest),
             (500, .serverError), (502, .serverError), (503, .serverError), (504, .serverError), (599, .serverError),
-            (100, .decode), (302, .decode), (304, .decode), (0, .decode), (600, .decode), (-1, .decode),
+            (100, .decode), (304, .decode), (0, .decode), (600, .decode), (-1, .decode),
+            (301, .redirect), (302, .redirect), (303, .redirect), (307, .redirect), (308, .redirect),
         ]
         for (status, reason) in table {
             #expect(VendorResponse.reason(forStatus: status) == reason, "\(status)")
@@ -16,8 +17,16 @@ import Testing
     }
 
     @Test func unexpectedStatusesAreNamed() throws {
-        let e = try failed(WESAdapter().decodeStatus(answer(302, ""), runID: "r1", context: utc))
-        #expect(e == PollError(.decode, "run r1: unexpected HTTP status 302: no error text in the answer", status: 302))
+        let e = try failed(WESAdapter().decodeStatus(answer(304, ""), runID: "r1", context: utc))
+        #expect(e == PollError(.decode, "run r1: unexpected HTTP status 304: no error text in the answer", status: 304))
+    }
+
+    @Test func aRedirectNotFollowedSaysWhatToFixWithoutWhereItPoints() throws {
+        let e = try failed(WESAdapter().decodeStatus(answer(302, "", headers: ["Location": "https://user:pw@elsewhere.example/x"]),
+                                                     runID: "r1", context: utc))
+        #expect(e.reason == .redirect && e.status == 302)
+        #expect(e.message.contains("set the target's url"))
+        #expect(!e.message.contains("elsewhere") && !e.message.contains("pw"))
     }
 
     @Test func retryAfterSecondsOrDate() {
