@@ -22,8 +22,8 @@ public final class SecretRedactor: Sendable {
     private let state = Mutex(State())
 
     private struct State {
-        /// Oldest first.
-        var secrets: [String] = []
+        /// Oldest first, each with its framings (computed once: a value is registered again every poll cycle).
+        var secrets: [(value: String, framings: [String])] = []
         var matcher = Matcher(needles: [])
     }
 
@@ -33,13 +33,13 @@ public final class SecretRedactor: Sendable {
     public func register(_ secret: String) {
         guard secret.utf8.count >= Self.minimumLength else { return }
         state.withLock { s in
-            if let i = s.secrets.firstIndex(of: secret) {
+            if let i = s.secrets.lastIndex(where: { $0.value == secret }) {
                 if i != s.secrets.count - 1 { s.secrets.append(s.secrets.remove(at: i)) }
                 return
             }
-            s.secrets.append(secret)
+            s.secrets.append((secret, Self.framings(secret)))
             if s.secrets.count > Self.capacity { s.secrets.removeFirst(s.secrets.count - Self.capacity) }
-            s.matcher = Matcher(needles: s.secrets.flatMap(Self.framings))
+            s.matcher = Matcher(needles: s.secrets.flatMap(\.framings))
         }
     }
 
@@ -129,20 +129,18 @@ public final class SecretRedactor: Sendable {
     }
 }
 
-/// The needles, lower-cased, longest first, with a table of the bytes they start with: most positions of a
-/// line are passed over with one table lookup.
+/// The needles, lower-cased, bucketed by their first byte and longest first within a bucket: most positions of
+/// a line are passed over with one lookup, the others try only the needles starting with that byte.
 private struct Matcher: Sendable {
-    let needles: [[UInt8]]
-    let starts: [Bool]
+    let byFirst: [[[UInt8]]]
+    let isEmpty: Bool
 
     init(needles: [String]) {
-        self.needles = Set(needles.map { Array($0.utf8).map(Self.lower) }).sorted { $0.count != $1.count ? $0.count > $1.count : $0.lexicographicallyPrecedes($1) }
-        var starts = [Bool](repeating: false, count: 256)
-        for n in self.needles { if let first = n.first { starts[Int(first)] = true } }
-        self.starts = starts
+        var buckets = [[[UInt8]]](repeating: [], count: 256)
+        for n in Set(needles.map { Array($0.utf8).map(Self.lower) }) where !n.isEmpty { buckets[Int(n[0])].append(n) }
+        byFirst = buckets.map { $0.sorted { $0.count != $1.count ? $0.count > $1.count : $0.lexicographicallyPrecedes($1) } }
+        isEmpty = needles.isEmpty
     }
-
-    var isEmpty: Bool { needles.isEmpty }
 
     static func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b + 0x20 : b }
 
@@ -153,7 +151,8 @@ private struct Matcher: Sendable {
         var i = 0
         let ellipsis: [UInt8] = [0xE2, 0x80, 0xA6]
         while i < bytes.count {
-            if starts[Int(Self.lower(bytes[i]))], let length = match(bytes, at: i, ellipsis: ellipsis) {
+            let bucket = byFirst[Int(Self.lower(bytes[i]))]
+            if !bucket.isEmpty, let length = match(bucket, bytes, at: i, ellipsis: ellipsis) {
                 if !changed { out.reserveCapacity(bytes.count); out.append(contentsOf: bytes[..<i]); changed = true }
                 out.append(contentsOf: SecretRedactor.replacement.utf8)
                 i += length
@@ -166,7 +165,7 @@ private struct Matcher: Sendable {
     }
 
     /// The length of the secret (or of its visible head, when a bound cut it and put `…` after it) at `i`.
-    private func match(_ b: [UInt8], at i: Int, ellipsis: [UInt8]) -> Int? {
+    private func match(_ needles: [[UInt8]], _ b: [UInt8], at i: Int, ellipsis: [UInt8]) -> Int? {
         for n in needles {
             var k = 0
             while k < n.count, i + k < b.count, Self.lower(b[i + k]) == n[k] { k += 1 }
