@@ -51,6 +51,25 @@ import Testing
         }
     }
 
+    /// A name, URL path, run id or label holding a credential would put it in /metrics: refused.
+    @Test func aCredentialInAShownFieldIsRefused() {
+        let json = #"""
+        {"targets":[{"name":"x-env-token-123","vendor":"nexio","url":"http://127.0.0.1:9/inline-token-123",
+          "runs":["inline-token-123",{"id":"r2","labels":{"owner":"env-token-123"}}],
+          "auth":{"type":"bearer","credentials":"inline-token-123"}},
+         {"name":"b","vendor":"nexio","url":"http://127.0.0.1:9","runs":["r"],"auth":{"type":"bearer","credentials_env":"TOKEN"}}]}
+        """#
+        let redactor = SecretRedactor()
+        let loader = ConfigLoader.fake(environment: ["TOKEN": "env-token-123"], redactor: redactor)
+        var lines: [String] = []
+        do { _ = try loader.parse(Array(json.utf8), file: "c.json") } catch { lines = error.lines }
+        let why = "holds the value of a configured credential, and would be shown in /metrics or on the landing page"
+        #expect(lines == ["c.json: targets[0].name: \(why)", "c.json: targets[0].url: \(why)", "c.json: targets[0].runs[0]: \(why)",
+                          "c.json: targets[0].runs[1].labels.owner: \(why)"], "\(lines)")
+        // Even a config refused taught the redactor its secrets, so whatever prints its problems hides them.
+        #expect(redactor.redact("inline-token-123 env-token-123") == "[redacted] [redacted]")
+    }
+
     @Test func aConfigPathThatIsADirectorySaysSo() throws {
         let directory = try ScratchDirectory()
         defer { directory.remove() }
