@@ -32,6 +32,9 @@ public struct Credentials: Sendable {
             origin = "the secret in file \"\(path)\""
         }
         redactor?.register(secret)
+        // A refused value may still have gone out before (or go out elsewhere) one line at a time.
+        let pieces = secret.unicodeScalars.split { $0.value < 0x20 && $0 != "\t" }
+        if pieces.count > 1 { redactor?.register(pieces.map { String(String.UnicodeScalarView($0)) }) }
         if let problem = Self.contentProblem(secret) { return .failure(CredentialError("\(origin) \(problem)")) }
         return .success(secret)
     }

@@ -70,6 +70,14 @@ import Testing
         #expect(redactor.redact("inline-token-123 env-token-123") == "[redacted] [redacted]")
     }
 
+    @Test func theLinesOfARefusedValueAreHiddenToo() {
+        let redactor = SecretRedactor()
+        let credentials = Credentials(environment: { _ in "first-line-1\r\nsecond-line-2" }, redactor: redactor)
+        guard case .failure(let e) = credentials.read(.environment("T")) else { Issue.record("a line break was accepted"); return }
+        #expect(e.message == "the secret in environment variable T holds a line break (CR or LF), which an HTTP header cannot carry")
+        #expect(redactor.redact("saw first-line-1 and second-line-2") == "saw [redacted] and [redacted]")
+    }
+
     @Test func aConfigPathThatIsADirectorySaysSo() throws {
         let directory = try ScratchDirectory()
         defer { directory.remove() }
