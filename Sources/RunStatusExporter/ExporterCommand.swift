@@ -180,7 +180,7 @@ enum ConfigCheck {
     }
 }
 
-/// Signals delivered as an async stream: the default action is ignored, then one Dispatch source per signal.
+/// Signals delivered as an async stream (SWIFT-NOTES: ignore the default action, then a Dispatch source per signal).
 enum Signals {
     static func stream(_ signals: [Int32]) -> AsyncStream<Int32> {
         AsyncStream { continuation in
