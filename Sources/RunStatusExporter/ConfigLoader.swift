@@ -6,16 +6,27 @@ import RunStatusModel
 public struct ConfigLoader: Sendable {
     /// Looks up environment variables (injected so tests need not touch the process environment).
     public var environment: @Sendable (String) -> String?
-    /// Tells whether a credentials file can be read.
-    public var fileReadable: @Sendable (String) -> Bool
+    /// Reads a credentials file whole (injected likewise); the loader checks what it holds, as each poll would.
+    public var readFile: @Sendable (String) -> Result<[UInt8], CredentialError>
+    /// Learns every secret the config names (inline, file, environment, header values), even in a config that
+    /// turns out invalid, so whatever prints the problems can hide them.
+    public var redactor: SecretRedactor?
 
     public init(environment: @escaping @Sendable (String) -> String? = { ProcessInfo.processInfo.environment[$0] },
-                fileReadable: @escaping @Sendable (String) -> Bool = { FileManager.default.isReadableFile(atPath: $0) }) {
+                readFile: @escaping @Sendable (String) -> Result<[UInt8], CredentialError> = Credentials.readFile,
+                redactor: SecretRedactor? = nil) {
         self.environment = environment
-        self.fileReadable = fileReadable
+        self.readFile = readFile
+        self.redactor = redactor
     }
 
+    var credentials: Credentials { Credentials(environment: environment, readFile: readFile, redactor: redactor) }
+
     public func load(path: String) throws(ConfigError) -> ExporterConfig {
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
+            throw ConfigError(file: path, problems: [.init(path: "", message: "is a directory, not a config file; give the path of the JSON file")])
+        }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -60,8 +71,35 @@ public struct ConfigLoader: Sendable {
 private struct Validator {
     let loader: ConfigLoader
     var problems: [ConfigError.Problem] = []
+    /// The secrets of this file alone, to check that none of them went into a label or a page.
+    let secrets = SecretRedactor()
 
     init(loader: ConfigLoader) { self.loader = loader }
+
+    /// `checkShown`: also refuse it in names, URLs, run ids and labels (credentials; a static header's value, such
+    /// as an org name, may well be a target's name too).
+    func learnSecret(_ value: String, checkShown: Bool = true) {
+        if checkShown { secrets.register(value) }
+        loader.redactor?.register(value)
+    }
+
+    /// Headers whose values are never secrets (hiding "application/json" from logs would help nobody).
+    static let plainHeaders: Set = ["accept", "accept-encoding", "accept-language", "content-type", "user-agent", "cache-control"]
+
+    /// Names, URLs, run ids and run labels are shown in /metrics and on the landing page: none may hold a secret.
+    mutating func checkShownFields(_ targets: [TargetConfig]) {
+        guard secrets.count > 0 else { return }
+        let why = "holds the value of a configured credential, and would be shown in /metrics or on the landing page"
+        for (i, t) in targets.enumerated() {
+            let path = "targets[\(i)]"
+            if secrets.reveals(t.name) { problem("\(path).name", why) }
+            if secrets.reveals(t.url) { problem("\(path).url", why) }
+            for (r, run) in t.runs.enumerated() {
+                if secrets.reveals(run.id) { problem("\(path).runs[\(r)]", why) }
+                for label in run.labels where secrets.reveals(label.value) { problem("\(path).runs[\(r)].labels.\(label.name)", why) }
+            }
+        }
+    }
 
     mutating func problem(_ path: String, _ message: String) {
         problems.append(.init(path: path, message: message))
@@ -150,6 +188,7 @@ private struct Validator {
         } else {
             problem("targets", "is required")
         }
+        checkShownFields(targets)
         return ExporterConfig(pollInterval: poll, terminalPollInterval: terminal, timeout: timeout,
                               maxConcurrency: concurrency, maxResponseBytes: maxBytes, maxSeries: maxSeries, targets: targets)
     }
@@ -194,7 +233,10 @@ private struct Validator {
                 let p = "\(path).headers.\(k)"
                 guard let s = string(v, p) else { continue }
                 if !Self.isHeaderName(k) { problem(p, "is not a valid header name") }
-                if s.contains(where: { $0 == "\r" || $0 == "\n" }) { problem(p, "value must not contain line breaks") }
+                // Scalars, not Characters: "\r\n" is one Character, equal to neither "\r" nor "\n".
+                if let why = Credentials.headerValueProblem(s) { problem(p, "value \(why)") }
+                // A static header often carries a key (X-Api-Key): its value is hidden like a credential's.
+                if !Self.plainHeaders.contains(k.lowercased()) { learnSecret(s, checkShown: false) }
                 headers[k] = s
             }
         }
@@ -367,15 +409,19 @@ private struct Validator {
         guard let text = string(raw, p) else { return .none }
         let source: CredentialSource
         switch key {
-        case "credentials":
-            if text.isEmpty { problem(p, "must not be empty") }
-            source = .inline(text)
-        case "credentials_file":
-            if text.isEmpty { problem(p, "must not be empty") } else if !loader.fileReadable(text) { problem(p, "file \"\(text)\" does not exist or is not readable") }
-            source = .file(text)
-        default:
-            if text.isEmpty { problem(p, "must not be empty") } else if (loader.environment(text) ?? "").isEmpty { problem(p, "environment variable \(text) is not set or empty") }
-            source = .environment(text)
+        case "credentials": source = .inline(text)
+        case "credentials_file": source = .file(text)
+        default: source = .environment(text)
+        }
+        if text.isEmpty {
+            problem(p, "must not be empty")
+        } else {
+            // Read now, with the checks every poll makes: what would fail each cycle is refused at start.
+            switch loader.credentials.read(source) {
+            case .success(let secret): learnSecret(secret)
+            case .failure(let e): problem(p, e.message)
+            }
+            if key == "credentials" { learnSecret(text) }
         }
         switch type {
         case "bearer": return .bearer(source)

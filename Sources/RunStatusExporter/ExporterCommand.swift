@@ -24,14 +24,19 @@ public enum ExporterCommand {
         if options.healthcheck {
             return HealthCheck.probe(listenAddress: options.listenAddress)
         }
-        let logger = Logger(level: options.logLevel, format: options.logFormat)
+        // One set of known secrets for everything that logs or shows text: filled by the config loader, every
+        // re-read of a credential, and the web config's password hashes.
+        let redactor = SecretRedactor()
+        let logger = Logger(level: options.logLevel, format: options.logFormat, redactor: redactor)
         MemoryTuning.apply()
 
         // Refused like a bad main config: better not to start than to serve without the protection asked for.
         var gate: WebGate?
         if let path = options.webConfigFile {
             do {
-                gate = WebGate(config: try WebConfig.load(path: path))
+                let web = try WebConfig.load(path: path)
+                redactor.register(web.basicAuthUsers.values)
+                gate = WebGate(config: web)
             } catch {
                 printErr(error.lines.joined(separator: "\n") + "\n")
                 return 2
@@ -52,13 +57,13 @@ public enum ExporterCommand {
             }
         } else {
             do {
-                config = try ConfigLoader().load(path: options.configFile!)
+                config = try ConfigLoader(redactor: redactor).load(path: options.configFile!)
             } catch {
-                printErr(error.lines.joined(separator: "\n") + "\n")
+                printErr(redactor.redact(error.lines.joined(separator: "\n")) + "\n")
                 return 2
             }
             if options.configCheck {
-                print(ConfigCheck.summary(config, file: options.configFile!), terminator: "")
+                print(redactor.redact(ConfigCheck.summary(config, file: options.configFile!)), terminator: "")
                 if let path = options.webConfigFile, let gate {
                     print("\(path): valid, \(gate.config.basicAuthUsers.count) basic-auth user(s), "
                           + "\(gate.config.headers.count) response header(s)")
@@ -79,7 +84,7 @@ public enum ExporterCommand {
         let reloader = Reloader(path: options.configFile, store: store, poller: poller, logger: logger)
         var reload: (@Sendable () -> Result<Void, ReloadError>)?
         if options.configFile != nil { reload = { reloader.reload() } }
-        let routes = Routes(store: store, config: config, telemetryPath: options.telemetryPath, reload: reload)
+        let routes = Routes(store: store, config: config, telemetryPath: options.telemetryPath, reload: reload, redactor: redactor)
         reloader.routes = routes
 
         let server: HTTPServer
@@ -147,7 +152,7 @@ final class Reloader: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         do {
-            let config = try ConfigLoader().load(path: path)
+            let config = try ConfigLoader(redactor: logger.redactor).load(path: path)
             store.apply(config)
             poller.start(config)
             routes?.update(config: config)
@@ -157,7 +162,7 @@ final class Reloader: @unchecked Sendable {
         } catch {
             store.recordReload(success: false, at: Date().timeIntervalSince1970)
             logger.error("configuration reload failed; keeping the previous one", ["file": path, "error": error.lines.joined(separator: "; ")])
-            return .failure(ReloadError(error.description))
+            return .failure(ReloadError(logger.redactor.redact(error.description)))
         }
     }
 }

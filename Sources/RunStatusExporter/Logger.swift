@@ -1,7 +1,9 @@
 import Foundation
 
 /// Structured logs on stderr, logfmt or JSON, in the style of Prometheus' own exporters.
-/// Fields are plain strings the caller chose; no header or credential is ever passed in.
+/// Fields are plain strings the caller chose; no header or credential is ever passed in. Vendor text can still
+/// carry one (an error page echoing our token), so every value, and then every finished line, passes the
+/// redactor: known secrets are hidden by value at every level and in both formats.
 public struct Logger: Sendable {
     public enum Level: Int, Sendable, Comparable, CaseIterable {
         case debug, info, warn, error
@@ -19,11 +21,14 @@ public struct Logger: Sendable {
     public var format: Format
     /// Where finished lines go (stderr by default; tests capture them).
     public var sink: @Sendable (String) -> Void
+    /// The secrets this logger hides; shared with whatever reads credentials (`Credentials`, `ConfigLoader`).
+    public var redactor: SecretRedactor
 
-    public init(level: Level = .info, format: Format = .logfmt,
+    public init(level: Level = .info, format: Format = .logfmt, redactor: SecretRedactor = SecretRedactor(),
                 sink: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
         self.level = level
         self.format = format
+        self.redactor = redactor
         self.sink = sink
     }
 
@@ -35,14 +40,17 @@ public struct Logger: Sendable {
     public func log(_ level: Level, _ msg: String, _ fields: KeyValuePairs<String, String>) {
         guard level >= self.level else { return }
         let time = Self.timestamp(Date())
-        var pairs: [(String, String)] = [("time", time), ("level", level.name), ("msg", msg)]
-        for (k, v) in fields { pairs.append((k, v)) }
+        // Values first (vendor text as the vendor wrote it), then the line (a secret split by escaping).
+        var pairs: [(String, String)] = [("time", time), ("level", level.name), ("msg", redactor.redact(msg))]
+        for (k, v) in fields { pairs.append((k, redactor.redact(v))) }
+        let line: String
         switch format {
         case .logfmt:
-            sink(pairs.map { "\($0.0)=\(Self.logfmtValue($0.1))" }.joined(separator: " "))
+            line = pairs.map { "\($0.0)=\(Self.logfmtValue($0.1))" }.joined(separator: " ")
         case .json:
-            sink("{" + pairs.map { "\"\(Self.jsonEscape($0.0))\":\"\(Self.jsonEscape($0.1))\"" }.joined(separator: ",") + "}")
+            line = "{" + pairs.map { "\"\(Self.jsonEscape($0.0))\":\"\(Self.jsonEscape($0.1))\"" }.joined(separator: ",") + "}"
         }
+        sink(redactor.redact(line))
     }
 
     static func logfmtValue(_ v: String) -> String {

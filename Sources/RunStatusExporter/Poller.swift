@@ -41,7 +41,7 @@ public final class Poller: Sendable {
         self.fetcher = fetcher
         self.logger = logger
         self.now = now
-        self.credentials = Credentials(environment: environment)
+        self.credentials = Credentials(environment: environment, redactor: logger.redactor)
         self.limiter = Mutex(ConcurrencyLimiter(limit: ExporterConfig.defaultMaxConcurrency))
     }
 
@@ -286,7 +286,7 @@ public final class Poller: Sendable {
                 logger.warn("list entries without a usable run id were skipped",
                             ["target": target.name, "count": String(page.skipped.count), "first": page.skipped[0]])
             }
-            found.append(contentsOf: page.runs)
+            found.append(contentsOf: logger.redactor.redact(page.runs))
             if target.vendor != .sequentum, found.count >= entryCap {
                 if oldestFirst {
                     logger.warn("listing stopped at ten times max_runs; narrow it with max_age or a status filter",
@@ -342,6 +342,7 @@ public final class Poller: Sendable {
             store.record(target: target.name, runID: poll.runID, outcome: statusOutcome, latency: statusLatency, at: now())
             return result
         }
+        obs = logger.redactor.redact(obs)  // vendor_state becomes a label
 
         let moved = poll.previous.map { $0.state != obs.state || $0.vendorState != obs.vendorState } ?? true
         var detailsMissing = false

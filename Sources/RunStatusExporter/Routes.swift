@@ -19,10 +19,14 @@ public final class Routes: Sendable {
     private let lastBodySize = Counter()
     /// Scrapes of one state in one second share one body (32 overlapping scrapes hold one copy, not 32).
     private let cache: RenderCache?
+    /// Hides known secrets in the landing page and the reload answer.
+    let redactor: SecretRedactor?
 
     public init(store: MetricsStore, config: ExporterConfig, telemetryPath: String = "/metrics",
                 now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
-                reload: (@Sendable () -> Result<Void, ReloadError>)? = nil, renderCache: Bool = true) {
+                reload: (@Sendable () -> Result<Void, ReloadError>)? = nil, renderCache: Bool = true,
+                redactor: SecretRedactor? = nil) {
+        self.redactor = redactor
         self.store = store
         self.telemetryPath = telemetryPath
         self.now = now
@@ -81,7 +85,9 @@ public final class Routes: Sendable {
         guard let reload else { return .text(400, "Reloading is not available (no config file, e.g. in demo mode)\n") }
         switch reload() {
         case .success: return .text(200, "Configuration reloaded\n")
-        case .failure(let e): return .text(500, "Reload failed; the previous configuration stays in force:\n\(e.message)\n")
+        case .failure(let e):
+            let message = redactor?.redact(e.message) ?? e.message
+            return .text(500, "Reload failed; the previous configuration stays in force:\n\(message)\n")
         }
     }
 
@@ -156,7 +162,7 @@ public final class Routes: Sendable {
         </body></html>
 
         """
-        return HTTPResponse(status: 200, contentType: "text/html; charset=utf-8", body: page)
+        return HTTPResponse(status: 200, contentType: "text/html; charset=utf-8", body: redactor?.redact(page) ?? page)
     }
 
     private func html(_ s: String) -> String {

@@ -40,7 +40,7 @@ import Testing
     }
 
     @Test func configCheckSummaryNamesEveryTargetWithoutSecrets() throws {
-        let config = try ConfigLoader(environment: { _ in "x" }, fileReadable: { _ in true })
+        let config = try ConfigLoader(environment: { _ in "env-secret-x" }, readFile: { _ in .success(Array("file-secret-x".utf8)) })
             .parse(Array(ConfigLoaderTests.example.utf8), file: "c.json")
         let text = ConfigCheck.summary(config, file: "c.json")
         #expect(text.hasPrefix("c.json: valid, 5 target(s), 6 run(s)\n"))

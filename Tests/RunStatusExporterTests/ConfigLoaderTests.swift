@@ -3,8 +3,8 @@ import Testing
 import RunStatusModel
 
 @Suite struct ConfigLoaderTests {
-    let loader = ConfigLoader(environment: { ["SEQUENTUM_API_KEY": "k", "IB_TOKEN": "t", "SBG_TOKEN": "s"][$0] },
-                              fileReadable: { $0 == "/run/secrets/rsa" })
+    let loader = ConfigLoader.fake(environment: ["SEQUENTUM_API_KEY": "seq-key-123", "IB_TOKEN": "ib-token-123", "SBG_TOKEN": "sbg-token-123"],
+                                   files: ["/run/secrets/rsa": "rsa-token-123\n"])
 
     /// The example from the issue, verbatim: the user's contract.
     static let example = """
@@ -151,5 +151,14 @@ import RunStatusModel
     @Test func urlUserinfoIsRedacted() {
         #expect(Redact.url("https://user:pw@host:8443/path?q=1") == "https://xxxxx@host:8443/path?q=1")
         #expect(Redact.url("https://host/a@b") == "https://host/a@b")
+    }
+}
+
+extension ConfigLoader {
+    /// A loader that sees only the given environment and files (any other path does not exist).
+    static func fake(environment: [String: String] = [:], files: [String: String] = [:], redactor: SecretRedactor? = nil) -> ConfigLoader {
+        ConfigLoader(environment: { environment[$0] }, readFile: { path in
+            files[path].map { .success(Array($0.utf8)) } ?? .failure(CredentialError("file \"\(path)\" does not exist or is not readable"))
+        }, redactor: redactor)
     }
 }

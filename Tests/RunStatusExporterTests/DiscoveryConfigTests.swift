@@ -4,7 +4,7 @@ import RunStatusModel
 
 /// `discover`, `rate_limit`, `per_run_metrics`, `max_series`, the shard flags and `--config.check`'s account of them.
 @Suite struct DiscoveryConfigTests {
-    let loader = ConfigLoader(environment: { _ in nil }, fileReadable: { _ in false })
+    let loader = ConfigLoader.fake()
 
     func parse(_ json: String) throws(ConfigError) -> ExporterConfig {
         try loader.parse(Array(json.utf8), file: "c.json")
