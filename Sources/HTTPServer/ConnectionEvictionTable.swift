@@ -1,13 +1,16 @@
 /// Which open connection gives way when a newcomer arrives at the connection cap. No sockets and no clock: the
 /// event loop reports each connection's standing as it changes, and asks for a decision only at the cap.
 ///
-/// The order, so that neither half-sent heads (slowloris) nor idle keep-alive connections can lock clients out:
+/// The order, so that neither half-sent heads (slowloris), nor idle keep-alive connections, nor connections
+/// waiting out a deliberately held answer (a refusal held a second so that retrying costs the exporter nothing)
+/// can lock clients out:
 /// 1. A newcomer whose address already holds its fair share (`fairShare`) makes room among its own connections
-///    only: its oldest head-sender, else its longest-idle keep-alive connection; when it has neither, it is
-///    refused. So a client hogging the listener competes with itself, and a fresh connection from that same
+///    only: one whose answer is being held, else its oldest head-sender, else its longest-idle keep-alive
+///    connection; when it has none of these, it is refused. So a client hogging the listener competes with itself, and a fresh connection from that same
 ///    address (say, everything on loopback) is still served while one of its connections is evictable.
 /// 2. Else, an address holding more than its share gives way first, in the same order.
-/// 3. Else the oldest head-sender of any address, then the longest-idle keep-alive connection of any address.
+/// 3. Else the longest-held connection of any address, then the oldest head-sender, then the longest-idle
+///    keep-alive connection.
 /// 4. Else (every connection has a request in progress) the newcomer is refused.
 ///
 /// "Oldest" and "longest idle" mean longest in that standing: a kept-alive connection that starts a new request
@@ -21,6 +24,9 @@ struct ConnectionEvictionTable<Key: Hashable> {
         case sendingHead
         /// Kept alive between requests: no request in progress, nothing to send.
         case idle
+        /// Its answer is ready but held back on purpose until an instant (`HTTPResponse.notBefore`): a refusal
+        /// or a failed login slowed down. Closing it loses nothing a well-behaved client was owed.
+        case held
         /// A body arriving, a request being handled or answered, or the connection closing: never evicted.
         case busy
     }
@@ -95,12 +101,14 @@ struct ConnectionEvictionTable<Key: Hashable> {
 
     private struct Client {
         var count = 0
+        var helds = Queue()
         var heads = Queue()
         var idles = Queue()
     }
 
     private var entries: [Key: Entry] = [:]
     private var clients: [String: Client] = [:]
+    private var helds = Queue()
     private var heads = Queue()
     private var idles = Queue()
     /// Addresses holding more than `fairShare`: at most one while no more than `cap` are open.
@@ -120,7 +128,9 @@ struct ConnectionEvictionTable<Key: Hashable> {
 
     /// Queue items held, stale ones included: what the sweeping keeps bounded.
     var queuedItemCount: Int {
-        clients.values.reduce(heads.stored + idles.stored) { $0 + $1.heads.stored + $1.idles.stored }
+        clients.values.reduce(helds.stored + heads.stored + idles.stored) {
+            $0 + $1.helds.stored + $1.heads.stored + $1.idles.stored
+        }
     }
 
     // MARK: - Reports from the event loop
@@ -163,6 +173,7 @@ struct ConnectionEvictionTable<Key: Hashable> {
         for hog in overShare {
             if let (key, standing) = evictable(of: hog) { return .evict(key, standing: standing, ownAddress: false) }
         }
+        if let key = helds.front(entries: entries) { return .evict(key, standing: .held, ownAddress: false) }
         if let key = heads.front(entries: entries) { return .evict(key, standing: .sendingHead, ownAddress: false) }
         if let key = idles.front(entries: entries) { return .evict(key, standing: .idle, ownAddress: false) }
         return .refuse
@@ -170,6 +181,7 @@ struct ConnectionEvictionTable<Key: Hashable> {
 
     private mutating func evictable(of address: String) -> (Key, Standing)? {
         guard clients[address] != nil else { return nil }
+        if let key = clients[address]!.helds.front(entries: entries) { return (key, .held) }
         if let key = clients[address]!.heads.front(entries: entries) { return (key, .sendingHead) }
         if let key = clients[address]!.idles.front(entries: entries) { return (key, .idle) }
         return nil
@@ -188,6 +200,9 @@ struct ConnectionEvictionTable<Key: Hashable> {
         case .idle:
             idles.push(key, stamp: stamp, entries: entries)
             clients[address]!.idles.push(key, stamp: stamp, entries: entries)
+        case .held:
+            helds.push(key, stamp: stamp, entries: entries)
+            clients[address]!.helds.push(key, stamp: stamp, entries: entries)
         case .busy:
             break
         }
@@ -202,6 +217,9 @@ struct ConnectionEvictionTable<Key: Hashable> {
         case .idle:
             idles.left()
             clients[entry.address]?.idles.left()
+        case .held:
+            helds.left()
+            clients[entry.address]?.helds.left()
         case .busy:
             break
         }

@@ -15,6 +15,8 @@ final class EventLoop: @unchecked Sendable {
         /// Refused on arrival (over the cap): not counted as open, lingers in a small separate budget.
         let refused: Bool
         var state: HTTPConnectionState
+        /// Its answer is waiting in `held` until its `notBefore`: evictable at the cap, unlike other busy ones.
+        var holding = false
 
         init(fd: Int32, id: UInt64, peer: SocketAddress, refused: Bool, state: HTTPConnectionState) {
             self.fd = fd
@@ -322,7 +324,7 @@ final class EventLoop: @unchecked Sendable {
         let connection = Connection(fd: fd, id: id, peer: peer, refused: false,
                                     state: HTTPConnectionState(settings: settings, now: now.instant))
         connections[fd] = connection
-        evictionTable.insert(fd, address: clientKey, standing: Self.standing(of: connection.state))
+        evictionTable.insert(fd, address: clientKey, standing: Self.standing(of: connection))
         // Clients usually send at once: reading now often saves a trip through poll.
         receive(on: connection, now: now)
     }
@@ -336,19 +338,25 @@ final class EventLoop: @unchecked Sendable {
         close(victim)
         let whose = ownAddress ? " of the newcomer's own address, which holds its fair share of "
             + "\(evictionTable.fairShare)" : ""
-        if standing == .idle {
+        switch standing {
+        case .idle:
             counters.update { $0.evictedIdleConnections += 1 }
             log("evict-idle", "connection cap of \(connectionCap) reached: closing the longest-idle keep-alive "
                     + "connection\(whose)", now: now.instant)
-        } else {
+        case .held:
+            counters.update { $0.evictedConnections += 1 }
+            log("evict-held", "connection cap of \(connectionCap) reached: closing a connection whose answer was "
+                    + "being held back (a refused or failed request)\(whose)", now: now.instant)
+        case .sendingHead, .busy:
             counters.update { $0.evictedConnections += 1 }
             log("evict", "connection cap of \(connectionCap) reached: closing the oldest connection still sending "
                     + "its request head\(whose)", now: now.instant)
         }
     }
 
-    private static func standing(of state: HTTPConnectionState) -> ConnectionEvictionTable<Int32>.Standing {
-        switch state.phase {
+    private static func standing(of connection: Connection) -> ConnectionEvictionTable<Int32>.Standing {
+        if connection.holding { return .held }
+        return switch connection.state.phase {
         case .readingHead: .sendingHead
         case .idle: .idle
         case .readingBody, .handling, .writing, .closing: .busy
@@ -385,8 +393,11 @@ final class EventLoop: @unchecked Sendable {
         guard let connection = connections[completion.fd], connection.id == completion.connectionID else { return }
         if let due = completion.response.notBefore, due > now.instant {
             held.hold(completion, until: due)
+            connection.holding = true
+            if !connection.refused { evictionTable.update(connection.fd, to: .held) }
             return
         }
+        connection.holding = false
         perform(connection.state.responseReady(completion.response, now: now), on: connection, now: now)
     }
 
@@ -395,7 +406,7 @@ final class EventLoop: @unchecked Sendable {
         // Every change of a connection's state comes through here: keep its standing for eviction current.
         defer {
             if !connection.refused && connections[connection.fd] === connection {
-                evictionTable.update(connection.fd, to: Self.standing(of: connection.state))
+                evictionTable.update(connection.fd, to: Self.standing(of: connection))
             }
         }
         var action = first

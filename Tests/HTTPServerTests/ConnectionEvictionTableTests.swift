@@ -36,6 +36,30 @@ import Testing
         #expect(table.decide(newcomerFrom: "new3") == .evict(2, standing: .idle, ownAddress: false))
     }
 
+    /// A connection whose answer is held back on purpose gives way before head-senders and idle ones, its own
+    /// address's first.
+    @Test func heldAnswersGiveWayFirst() {
+        var table = Table(cap: 4)
+        table.insert(1, address: "a", standing: .sendingHead)
+        table.insert(2, address: "b", standing: .idle)
+        table.insert(3, address: "c", standing: .busy)
+        table.insert(4, address: "d", standing: .busy)
+        #expect(table.decide(newcomerFrom: "e") == .evict(1, standing: .sendingHead, ownAddress: false))
+        table.update(4, to: .held)
+        #expect(table.decide(newcomerFrom: "e") == .evict(4, standing: .held, ownAddress: false))
+        // Released: busy again, never evicted.
+        table.update(4, to: .busy)
+        #expect(table.decide(newcomerFrom: "e") == .evict(1, standing: .sendingHead, ownAddress: false))
+
+        var hogged = Table(cap: 4)
+        for key in 1...4 { hogged.insert(key, address: "hog", standing: .busy) }
+        #expect(hogged.decide(newcomerFrom: "hog") == .refuse)
+        hogged.update(3, to: .held)
+        hogged.update(2, to: .held)
+        #expect(hogged.decide(newcomerFrom: "hog") == .evict(3, standing: .held, ownAddress: true))
+        #expect(hogged.decide(newcomerFrom: "other") == .evict(3, standing: .held, ownAddress: false))
+    }
+
     @Test func neverEvictsARequestInProgress() {
         var table = Table(cap: 2)
         table.insert(1, address: "a", standing: .busy)

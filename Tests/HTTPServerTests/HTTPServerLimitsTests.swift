@@ -87,6 +87,41 @@ import Testing
         }
     }
 
+    /// Answers held back on purpose (a refusal, a failed login, held so that retrying costs nothing) must not let
+    /// one client fill the cap with connections that never count as evictable: pipelined refused requests keep a
+    /// connection busy for as long as the client likes.
+    @Test func connectionsWaitingOutAHeldAnswerGiveWayToNewcomers() async throws {
+        try await withServer({ configuration in
+            configuration.maxConnections = 6
+            configuration.route = { request in
+                guard request.path == "/refused" else { return .workers }
+                var response = HTTPResponse.text(429, "slow down")
+                response.notBefore = .now + .seconds(60)
+                return .respond(response)
+            }
+        }, handler: { _ in .text(200, "ok") }) { server, port in
+            var hog: [TestClient] = []
+            for _ in 0..<6 {
+                let client = try await TestClient.connect(port: port, source: "127.0.0.2")
+                try await client.send("GET /refused HTTP/1.1\r\nHost: x\r\n\r\nGET /refused HTTP/1.1\r\nHost: x\r\n\r\n")
+                hog.append(client)
+            }
+            #expect(await eventually { server.counters.openConnections == 6 && server.counters.requests == 6 })
+
+            let fresh = try await TestClient.connect(port: port, source: "127.0.0.3")
+            try await fresh.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await fresh.response().text == "ok")
+            let sameAddress = try await TestClient.connect(port: port, source: "127.0.0.2")
+            try await sameAddress.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await sameAddress.response().text == "ok")
+            let counters = server.counters
+            #expect(counters.rejectedOverCapacity == 0)
+            #expect(counters.evictedConnections == 2)
+            #expect(counters.openConnections == 6)
+            _ = hog
+        }
+    }
+
     /// At the cap, an address holding more than half of it gives way before another client's connection that has
     /// been idle longer.
     @Test func anAddressOverItsFairShareGivesWayFirst() async throws {
