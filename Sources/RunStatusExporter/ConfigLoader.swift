@@ -23,17 +23,21 @@ public struct ConfigLoader: Sendable {
     var credentials: Credentials { Credentials(environment: environment, readFile: readFile, redactor: redactor) }
 
     public func load(path: String) throws(ConfigError) -> ExporterConfig {
+        try parse(Self.readConfigFile(path), file: path)
+    }
+
+    /// The bytes of a JSON config file (the exporter's or the web config), or what is wrong in plain words:
+    /// Foundation's own text for a directory is "NSCocoaErrorDomain error 256".
+    static func readConfigFile(_ path: String) throws(ConfigError) -> [UInt8] {
         var info = stat()
         if stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
             throw ConfigError(file: path, problems: [.init(path: "", message: "is a directory, not a config file; give the path of the JSON file")])
         }
-        let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
             throw ConfigError(file: path, problems: [.init(path: "", message: "cannot read the file: \(Self.reason(error))")])
         }
-        return try parse(Array(data), file: path)
     }
 
     public func parse(_ bytes: [UInt8], file: String) throws(ConfigError) -> ExporterConfig {

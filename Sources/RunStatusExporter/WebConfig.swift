@@ -42,13 +42,7 @@ public struct WebConfig: Sendable, Equatable {
     ]
 
     public static func load(path: String) throws(ConfigError) -> WebConfig {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ConfigError(file: path, problems: [.init(path: "", message: "cannot read the file: \(ConfigLoader.reason(error))")])
-        }
-        return try parse(Array(data), file: path)
+        try parse(ConfigLoader.readConfigFile(path), file: path)
     }
 
     /// Every problem at once, each with its JSON path. Problems never quote a hash.

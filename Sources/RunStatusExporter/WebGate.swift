@@ -15,9 +15,10 @@ import Synchronization
 /// of failed checks (`LoginThrottle`) or the slow lane already holds `maxPendingChecks`: then 429 or 503, held a
 /// moment by the event loop's timers so that a client retrying in a loop costs nothing.
 ///
-/// A failed check costs the same whatever the user name: unknown names are checked against a decoy hash made at
-/// start at the highest cost among the users, and every failure is answered no earlier than the measured time of
-/// a check at that cost (the event loop holds the 401, no thread waits).
+/// A failed check costs the same whatever the user name: unknown names are checked against the hash of highest
+/// cost among the users (a match under another name counts for nothing), and every failure is answered no earlier
+/// than the measured time of a check at that cost (the event loop holds the 401, no thread waits). Nothing is
+/// hashed at start: a cost-31 hash would otherwise hang start-up and `--config.check`.
 public final class WebGate: Sendable {
     public let config: WebConfig
     private let salt: [UInt8]
@@ -27,13 +28,14 @@ public final class WebGate: Sendable {
     private let pendingChecks = Atomic<Int>(0)
     /// bcrypt checks run so far, for tests of the cache.
     let bcryptRuns = Atomic<Int>(0)
-    /// A hash at the highest configured cost, to check unknown users against.
+    /// The configured hash of highest cost, to check unknown users against.
     private let decoyHash: String?
     /// The highest cost among the users: checks at it keep `failureFloor` up to date.
     private let maxCost: Int
-    /// How long a check at `maxCost` takes, measured at start, then smoothed over later checks at that cost
-    /// (it follows the machine's load). No failure is answered sooner after its check began.
-    private let failureFloor: Mutex<Duration>
+    /// How long a check at `maxCost` takes: measured on the slow lane at the first failure that needs it, then
+    /// smoothed over later checks at that cost (it follows the machine's load). No failure is answered sooner
+    /// after its check began.
+    private let failureFloor = Mutex<Duration?>(nil)
     private let clock = ContinuousClock()
 
     static let realm = "runstatus-exporter"
@@ -54,20 +56,11 @@ public final class WebGate: Sendable {
         throttle = Mutex(LoginThrottle(policy: policy))
         var generator = SystemRandomNumberGenerator()
         salt = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let costliest = config.basicAuthUsers.values.max { (Bcrypt.cost(of: $0) ?? 0) < (Bcrypt.cost(of: $1) ?? 0) }
+        // Sorted first, so that equal costs pick the same hash on every start.
+        let costliest = config.basicAuthUsers.sorted { $0.key < $1.key }.map(\.value)
+            .max { (Bcrypt.cost(of: $0) ?? 0) < (Bcrypt.cost(of: $1) ?? 0) }
         maxCost = costliest.flatMap(Bcrypt.cost(of:)) ?? 0
-        var decoy: String?
-        var floor = Duration.zero
-        if let costliest {
-            // A password nobody knows (printable, so crypt takes it); making the hash costs one check at maxCost,
-            // which is the first measurement of the floor.
-            let password = (0..<24).map { _ in UInt8.random(in: 0x21...0x7E, using: &generator) }
-            let start = clock.now
-            decoy = Bcrypt.hash(password: password, cost: maxCost) ?? costliest
-            floor = clock.now - start
-        }
-        decoyHash = decoy
-        failureFloor = Mutex(floor)
+        decoyHash = costliest
     }
 
     public var requiresAuth: Bool { !config.basicAuthUsers.isEmpty }
@@ -127,7 +120,7 @@ public final class WebGate: Sendable {
             return finish(next(request))
         }
         var response = Self.unauthorized()
-        response.notBefore = start + failureFloor.withLock { $0 }
+        response.notBefore = start + floor()
         return finish(response)
     }
 
@@ -139,9 +132,7 @@ public final class WebGate: Sendable {
         let match = Bcrypt.verify(password: password, hash: checkedHash)
         let took = clock.now - start
         bcryptRuns.add(1, ordering: .relaxed)
-        if Bcrypt.cost(of: checkedHash) == maxCost {
-            failureFloor.withLock { $0 = ($0 * 3 + took) / 4 }
-        }
+        if Bcrypt.cost(of: checkedHash) == maxCost { record(took) }
         guard match, hash != nil else { return false }
         let key = cacheKey(user: user, password: password, hash: checkedHash)
         verified.withLock {
@@ -149,6 +140,23 @@ public final class WebGate: Sendable {
             $0.insert(key)
         }
         return true
+    }
+
+    private func record(_ took: Duration) {
+        failureFloor.withLock { $0 = $0.map { ($0 * 3 + took) / 4 } ?? took }
+    }
+
+    /// The floor, measured once with a password nobody knows when no check at `maxCost` has run yet (a failed
+    /// login of a cheaper user comes first). On the slow lane only.
+    private func floor() -> Duration {
+        if let floor = failureFloor.withLock({ $0 }) { return floor }
+        guard let decoyHash else { return .zero }
+        var generator = SystemRandomNumberGenerator()
+        let password = (0..<24).map { _ in UInt8.random(in: 0x21...0x7E, using: &generator) }
+        let start = clock.now
+        _ = Bcrypt.verify(password: password, hash: decoyHash)
+        record(clock.now - start)
+        return failureFloor.withLock { $0 } ?? .zero
     }
 
     private func isVerified(user: String, password: [UInt8]) -> Bool {

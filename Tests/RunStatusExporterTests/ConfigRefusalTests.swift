@@ -85,6 +85,10 @@ import Testing
         do { _ = try ConfigLoader().load(path: directory.url.path) } catch {
             #expect(error.lines == ["\(directory.url.path): is a directory, not a config file; give the path of the JSON file"])
         }
+        // The web config file too (`--web.config.file`).
+        do { _ = try WebConfig.load(path: directory.url.path); Issue.record("a directory loaded as a web config") } catch {
+            #expect(error.lines == ["\(directory.url.path): is a directory, not a config file; give the path of the JSON file"])
+        }
     }
 
     /// The real program, at start and with `--config.check`: exit 2 and one plain line; never a secret, never
