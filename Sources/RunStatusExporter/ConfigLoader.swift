@@ -87,8 +87,16 @@ private struct Validator {
         loader.redactor?.register(value)
     }
 
-    /// Headers whose values are never secrets (hiding "application/json" from logs would help nobody).
-    static let plainHeaders: Set = ["accept", "accept-encoding", "accept-language", "content-type", "user-agent", "cache-control"]
+    /// A static header whose name holds one of these carries a key (`X-Api-Key`, `X-Auth-Token`, `Cookie`): its
+    /// value is hidden like a credential's. Others (`IB-Context: org-acme`, `Accept`) are not secrets, and hiding
+    /// them would blank target names in logs and drop discovered runs whose ids happen to contain them.
+    static let secretHeaderHints = ["auth", "token", "key", "secret", "password", "passwd", "cookie", "session",
+                                    "signature", "credential", "bearer"]
+
+    static func carriesSecret(header name: String) -> Bool {
+        let name = name.lowercased()
+        return secretHeaderHints.contains { name.contains($0) }
+    }
 
     /// Names, URLs, run ids and run labels are shown in /metrics and on the landing page: none may hold a secret.
     mutating func checkShownFields(_ targets: [TargetConfig]) {
@@ -239,8 +247,7 @@ private struct Validator {
                 if !Self.isHeaderName(k) { problem(p, "is not a valid header name") }
                 // Scalars, not Characters: "\r\n" is one Character, equal to neither "\r" nor "\n".
                 if let why = Credentials.headerValueProblem(s) { problem(p, "value \(why)") }
-                // A static header often carries a key (X-Api-Key): its value is hidden like a credential's.
-                if !Self.plainHeaders.contains(k.lowercased()) { learnSecret(s, checkShown: false) }
+                if Self.carriesSecret(header: k) { learnSecret(s, checkShown: false) }
                 headers[k] = s
             }
         }

@@ -149,7 +149,7 @@ enum Machine {
     }
 }
 
-/// The issue's targets, checked against the rows measured. A target whose phase did not run (`--phases`) or took
+/// The performance targets (README "Performance"), checked against the rows measured. A target whose phase did not run (`--phases`) or took
 /// no sample says "not measured", never "meets": zeros are not figures.
 enum TargetCheck {
     static func lines(_ results: [BenchResult], clients: Int) -> [String] {
@@ -171,7 +171,7 @@ enum TargetCheck {
                       missing: r.serve.responses > 0 ? "the peak could not be reset before the serve phase" : "serve phase not run")
             }
         }
-        // The issue sets the CPU target for 10,000 runs. Smaller rows are printed for comparison: a cycle's fixed
+        // The CPU target is set for 10,000 runs. Smaller rows are printed for comparison: a cycle's fixed
         // costs (thread hand-offs, first-call symbol binding and conformance lookups) weigh more over fewer requests.
         for r in results {
             let figures = "\(BenchTable.us(r.firstCycle.cpuPerRequestMicroseconds)) first cycle, "

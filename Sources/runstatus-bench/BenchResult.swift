@@ -151,7 +151,7 @@ enum BenchTable {
 
     static func seconds(_ v: Double) -> String { v >= 10 ? "\(fixed(v, 1)) s" : "\(fixed(v, 2)) s" }
 
-    /// Decimal units, as the issue states its targets (64 MB, 180 KB).
+    /// Decimal units, as the targets are stated (64 MB, 180 KB).
     static func bytes(_ n: Int) -> String {
         if n >= 1_000_000 { return "\(fixed(Double(n) / 1e6, 1)) MB" }
         if n >= 10_000 { return "\(fixed(Double(n) / 1e3, 0)) KB" }

@@ -147,7 +147,7 @@ import Testing
         }
     }
 
-    /// The scale: 4,200 idle keep-alive connections against the default cap of 4,096, and a fresh client
+    /// Full scale: 4,200 idle keep-alive connections against the default cap of 4,096, and a fresh client
     /// is served within 2 s. Needs about 8,500 descriptors in this process (both ends of each connection).
     @Test(.enabled(if: HTTPServerLimitsTests.fullScaleFits, "needs an open-file limit of 9,000"))
     func aFreshClientIsServedWithin2sWhile4200IdleConnectionsAreHeld() async throws {

@@ -6,7 +6,7 @@ import RunStatusModel
     let loader = ConfigLoader.fake(environment: ["SEQUENTUM_API_KEY": "seq-key-123", "IB_TOKEN": "ib-token-123", "SBG_TOKEN": "sbg-token-123"],
                                    files: ["/run/secrets/rsa": "rsa-token-123\n"])
 
-    /// The example from the issue, verbatim: the user's contract.
+    /// The README's example, verbatim: the user's contract.
     static let example = """
     {
       "poll_interval": "30s",

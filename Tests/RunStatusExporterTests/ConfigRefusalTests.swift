@@ -78,6 +78,16 @@ import Testing
         #expect(redactor.redact("saw first-line-1 and second-line-2") == "saw [redacted] and [redacted]")
     }
 
+    /// A static header whose name says it carries a key is hidden like a credential; one that names a tenant or an
+    /// org is not, so it blanks no target name in logs and drops no discovered run whose id contains it.
+    @Test func onlyHeadersThatCarryASecretAreHidden() throws {
+        let redactor = SecretRedactor()
+        let headers = #"{"X-Api-Key":"key-0123456789","Cookie":"session=abcdef123","IB-Context":"production","X-Tenant":"org-acme-eu"}"#
+        _ = try ConfigLoader(redactor: redactor).parse(Array(Self.config(headers: headers).utf8), file: "c.json")
+        #expect(redactor.redact("key-0123456789 session=abcdef123") == "[redacted] [redacted]")
+        #expect(redactor.redact("target production-eu, run org-acme-eu-7") == "target production-eu, run org-acme-eu-7")
+    }
+
     @Test func aConfigPathThatIsADirectorySaysSo() throws {
         let directory = try ScratchDirectory()
         defer { directory.remove() }

@@ -5,7 +5,7 @@ import Synchronization
 import Testing
 @testable import RunStatusExporter
 
-/// A vendor that echoes the credential back, in every framing the issue names and a few more, for inline, file,
+/// A vendor that echoes the credential back, in every framing vendors were seen to use (the message, a header echo, quotes, key=value, JSON) and a few more, for inline, file,
 /// environment and rotated-file credentials: no log line, reload answer, check output, metrics page or landing
 /// page may show it.
 @Suite(.enabled(if: Programs.exporter != nil, "runstatus-exporter not built next to the tests"),

@@ -7,7 +7,7 @@ import Testing
 
 /// Basic auth under attack, on real loopback sockets: a wrong-password flood never reaches the scrapes whose
 /// credentials are verified, nor the health check; a failed login costs the same whether the name exists or not.
-/// The only timed assertions here are the ones the issue states (scrape latency, equal cost), with wide margins.
+/// The only timed assertions here are the behaviours that are about time (scrape latency under a flood, equal cost of failed logins), with wide margins.
 @Suite(.serialized, .timeLimit(.minutes(1))) struct WebGateLoadTests {
     static func basic(_ user: String, _ password: String) -> String {
         "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
