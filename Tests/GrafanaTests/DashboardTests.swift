@@ -69,7 +69,7 @@ struct DashboardTests {
         }
     }
 
-    /// The issue's panels, by the metrics they must read.
+    /// The dashboard's panels, by the metrics they must read.
     @Test func readsEveryMetricTheIssueAsksFor() throws {
         let exprs = try Dashboard.load().queries.map(\.expr).joined(separator: "\n")
         for metric in ["runstatus_runs", "runstatus_run_state", "runstatus_run_info", "runstatus_run_duration_seconds",
