@@ -52,7 +52,7 @@ public struct TargetConfig: Sendable, Equatable {
     /// False drops the per-run families; the per-target aggregates stay (`per_run_metrics`).
     public var perRunMetrics: Bool
 
-    /// `rateLimit` nil takes the vendor's documented limit (`RateLimit.vendorDefault`); set the property to nil
+    /// `rateLimit` nil takes the vendor's documented limit (`Vendor.defaultRateLimit`); set the property to nil
     /// afterwards for no budget at all.
     public init(name: String, vendor: Vendor, url: String, auth: AuthConfig = .none, headers: [String: String] = [:],
                 timeZone: String = "UTC", runs: [RunConfig], pollInterval: Double = ExporterConfig.defaultPollInterval,
@@ -60,7 +60,7 @@ public struct TargetConfig: Sendable, Equatable {
                 timeout: Double = ExporterConfig.defaultTimeout, discover: DiscoveryConfig? = nil,
                 rateLimit: RateLimit? = nil, perRunMetrics: Bool = true) {
         self.discover = discover
-        self.rateLimit = rateLimit ?? RateLimit.vendorDefault(vendor)
+        self.rateLimit = rateLimit ?? vendor.defaultRateLimit
         self.perRunMetrics = perRunMetrics
         self.name = name
         self.vendor = vendor
@@ -115,25 +115,6 @@ public struct DiscoveryConfig: Sendable, Equatable {
         ListingQuery(maxRuns: maxRuns, pageSize: pageSize, fromTimestamp: Int64(max(0, (now - maxAge).rounded(.down))),
                      appID: appID, deploymentID: deploymentID, statuses: statuses, agents: agents,
                      maxRecords: maxRecords ?? maxRuns)
-    }
-}
-
-/// `rate_limit`: at most `requests` requests to the vendor in any window of `per` seconds.
-public struct RateLimit: Sendable, Equatable {
-    public var requests: Int
-    public var per: Double
-
-    public init(requests: Int, per: Double) {
-        self.requests = requests
-        self.per = per
-    }
-
-    /// The gap kept between request starts so that any window of `per` holds at most `requests`.
-    public var minimumGap: Double { per / Double(requests) }
-
-    /// The vendor's documented limit: Sequentum's 100 requests a minute per key; the others document none.
-    public static func vendorDefault(_ vendor: Vendor) -> RateLimit? {
-        vendor == .sequentum ? RateLimit(requests: 100, per: 60) : nil
     }
 }
 

@@ -271,7 +271,7 @@ private struct Validator {
         let tTerminal = duration(value["terminal_poll_interval"], "\(path).terminal_poll_interval", default: terminal)
         let tTimeout = duration(value["timeout"], "\(path).timeout", default: timeout)
         let discover = value["discover"].flatMap { discovery($0, "\(path).discover", vendor: vendor) }
-        var rateLimit = vendor.flatMap(RateLimit.vendorDefault)
+        var rateLimit = vendor?.defaultRateLimit
         if let v = value["rate_limit"] { rateLimit = self.rateLimit(v, "\(path).rate_limit") }
         var perRun = true
         if let v = value["per_run_metrics"] {
@@ -289,8 +289,7 @@ private struct Validator {
     /// `discover`: window, interval and the vendor's own filters; RSA and Nexio have no list call.
     mutating func discovery(_ value: JSONValue, _ path: String, vendor: Vendor?) -> DiscoveryConfig? {
         let common: Set = ["max_runs", "max_age", "interval"]
-        let vendorKeys: [Vendor: Set<String>] = [.wes: ["page_size"], .instabase: ["app_id", "deployment_id", "status", "page_size"],
-                                                 .sequentum: ["agents", "max_records"]]
+        let vendorKeys = Vendor.discoverKeysByVendor
         let allVendorKeys = vendorKeys.values.reduce(into: Set<String>()) { $0.formUnion($1) }
         if let vendor, vendor.lister == nil {
             problem(path, "\(vendor.rawValue) has no list call to discover runs with: configure its run ids in \"runs\"")
@@ -340,8 +339,11 @@ private struct Validator {
             } else {
                 problem(p, "must be an array of agent ids, not \(v.kindName)")
             }
-        } else if vendor == .sequentum {
-            problem(join(path, "agents"), "is required for sequentum: the agents whose runs to list, e.g. [7, 8]")
+        }
+        if let vendor, let required = vendor.lister?.shape.requiredDiscoverKeys {
+            for (key, what) in required.sorted(by: { $0.key < $1.key }) where value[key] == nil {
+                problem(join(path, key), "is required for \(vendor.rawValue): \(what)")
+            }
         }
         if let v = value["max_records"] { d.maxRecords = positiveInt(v, join(path, "max_records"), default: 0, max: 10_000) }
         return d

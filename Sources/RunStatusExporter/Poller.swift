@@ -261,12 +261,11 @@ public final class Poller: Sendable {
         var found: [ListedRun] = []
         var complete = false
         var pages = 0
-        // WES lists newest first: the window is the first max_runs. Instabase lists oldest first: read on (up to ten
-        // windows' worth) and keep the newest. Sequentum: one newest-first list per agent, merged below.
-        let oldestFirst = target.vendor == .instabase
-        let entryCap = oldestFirst ? 10 * discovery.maxRuns : discovery.maxRuns
-        // Servers that keep handing out new tokens for empty pages end here.
-        let maxPages = target.vendor == .sequentum ? discovery.agents.count : entryCap / max(1, discovery.pageSize) + 2
+        // The vendor's list order says how far to read (`ListingShape`): a newest-first list's window is its first
+        // max_runs; an oldest-first one is read on and the newest kept; per-agent lists are merged below.
+        let shape = lister.shape
+        let entryCap = shape.entryCap(maxRuns: discovery.maxRuns)
+        let maxPages = shape.maxPages(query)
         while pages < maxPages {
             let currentCursor = cursor
             guard let fetched = await request(lister.listRequest(query, cursor: currentCursor), ctx, decode: { response, decodeContext in
@@ -287,8 +286,8 @@ public final class Poller: Sendable {
                             ["target": target.name, "count": String(page.skipped.count), "first": page.skipped[0]])
             }
             found.append(contentsOf: logger.redactor.redact(page.runs))
-            if target.vendor != .sequentum, found.count >= entryCap {
-                if oldestFirst {
+            if shape.stopsAtEntryCap, found.count >= entryCap {
+                if shape.order == .oldestFirst {
                     logger.warn("listing stopped at ten times max_runs; narrow it with max_age or a status filter",
                                 ["target": target.name, "listed": String(found.count)])
                 }
@@ -298,7 +297,7 @@ public final class Poller: Sendable {
             guard let next = page.next else { complete = true; break }
             cursor = next
         }
-        if target.vendor != .wes {
+        if shape.sortsByStart {
             // Newest first by start (not yet started counts as newest), so the window keeps the newest runs.
             found = found.enumerated().sorted { a, b in
                 let x = a.element.observation?.startTime ?? .infinity, y = b.element.observation?.startTime ?? .infinity

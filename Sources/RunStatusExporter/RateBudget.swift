@@ -1,3 +1,4 @@
+import RunStatusModel
 import Synchronization
 
 /// One target's request budget. Requests start at least `per / requests` seconds apart, so any half-open window of

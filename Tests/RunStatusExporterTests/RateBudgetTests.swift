@@ -1,6 +1,7 @@
 import Synchronization
 import Testing
 @testable import RunStatusExporter
+import RunStatusModel
 
 /// The budget on a clock the test owns: sleeping moves the clock, so the request times are exact.
 @Suite struct RateBudgetTests {
