@@ -1,5 +1,6 @@
-import Foundation
 import Exposition
+import Foundation
+import Logging
 import RunStatusModel
 
 /// Reads and validates a config file, collecting every problem rather than stopping at the first.
@@ -20,7 +21,7 @@ public struct ConfigLoader: Sendable {
         self.redactor = redactor
     }
 
-    var credentials: Credentials { Credentials(environment: environment, readFile: readFile, redactor: redactor) }
+    package var credentials: Credentials { Credentials(environment: environment, readFile: readFile, redactor: redactor) }
 
     public func load(path: String) throws(ConfigError) -> ExporterConfig {
         var info = stat()
@@ -50,7 +51,7 @@ public struct ConfigLoader: Sendable {
         return config
     }
 
-    static func reason(_ error: any Error) -> String {
+    package static func reason(_ error: any Error) -> String {
         let ns = error as NSError
         if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
             return String(cString: strerror(Int32(underlying.code)))
@@ -58,7 +59,7 @@ public struct ConfigLoader: Sendable {
         return ns.localizedDescription
     }
 
-    static func lineAndColumn(of offset: Int, in bytes: [UInt8]) -> (Int, Int) {
+    package static func lineAndColumn(of offset: Int, in bytes: [UInt8]) -> (Int, Int) {
         var line = 1, column = 1
         for b in bytes.prefix(offset) {
             if b == 0x0A { line += 1; column = 1 } else { column += 1 }

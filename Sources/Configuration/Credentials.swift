@@ -1,15 +1,25 @@
 import Foundation
+import Logging
+import RunStatusModel
 
 /// Reads a secret when a request is about to be made: a `credentials_file` is read again on every poll cycle
 /// so rotation needs no restart. Errors name the source, never the secret. Every value read, good or bad, is
 /// handed to the redactor first, so the current and the earlier values stay out of logs and pages.
 /// The config loader reads through the same checks, so what would fail every poll is refused at start instead.
 public struct Credentials: Sendable {
-    var environment: @Sendable (String) -> String? = { ProcessInfo.processInfo.environment[$0] }
-    var readFile: @Sendable (String) -> Result<[UInt8], CredentialError> = Credentials.readFile
-    var redactor: SecretRedactor?
+    package var environment: @Sendable (String) -> String? = { ProcessInfo.processInfo.environment[$0] }
+    package var readFile: @Sendable (String) -> Result<[UInt8], CredentialError> = Credentials.readFile
+    package var redactor: SecretRedactor?
 
-    func read(_ source: CredentialSource) -> Result<String, CredentialError> {
+    package init(environment: @escaping @Sendable (String) -> String? = { ProcessInfo.processInfo.environment[$0] },
+                 readFile: @escaping @Sendable (String) -> Result<[UInt8], CredentialError> = Credentials.readFile,
+                 redactor: SecretRedactor? = nil) {
+        self.environment = environment
+        self.readFile = readFile
+        self.redactor = redactor
+    }
+
+    package func read(_ source: CredentialSource) -> Result<String, CredentialError> {
         let secret: String
         let origin: String
         switch source {
@@ -40,7 +50,7 @@ public struct Credentials: Sendable {
     }
 
     /// Why a value cannot be sent in an HTTP header, or kept out of logs; nil when it can.
-    static func contentProblem(_ secret: String) -> String? {
+    package static func contentProblem(_ secret: String) -> String? {
         if let p = headerValueProblem(secret) { return p }
         let length = secret.unicodeScalars.count
         if secret.utf8.count < SecretRedactor.minimumLength {
@@ -51,7 +61,7 @@ public struct Credentials: Sendable {
     }
 
     /// Why `value` cannot go into an HTTP header field (CR, LF, NUL and other control characters; a tab is fine).
-    static func headerValueProblem(_ value: String) -> String? {
+    package static func headerValueProblem(_ value: String) -> String? {
         for scalar in value.unicodeScalars {
             switch scalar.value {
             case 0x0D, 0x0A: return "holds a line break (CR or LF), which an HTTP header cannot carry"
@@ -83,9 +93,4 @@ public struct Credentials: Sendable {
         }
         return .success(Array(data))
     }
-}
-
-public struct CredentialError: Error, Sendable {
-    public var message: String
-    public init(_ message: String) { self.message = message }
 }

@@ -1,7 +1,10 @@
+import Logging
+import RunStatusModel
+
 /// Prometheus-style durations: `500ms`, `30s`, `10m`, `1h`, `1d`, `1w`, and combinations such as `1h30m`.
-enum DurationText {
+package enum DurationText {
     /// Seconds, or nil when the text is not a duration.
-    static func seconds(_ text: String) -> Double? {
+    package static func seconds(_ text: String) -> Double? {
         var total = 0.0
         var digits = ""
         var sawUnit = false
@@ -41,7 +44,7 @@ enum DurationText {
     }
 
     /// `30s`, `10m`, `1h`, `1.5s`, `500ms`: for messages and the landing page.
-    static func format(_ seconds: Double) -> String {
+    package static func format(_ seconds: Double) -> String {
         if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
         if seconds.truncatingRemainder(dividingBy: 3600) == 0 { return "\(Int(seconds / 3600))h" }
         if seconds.truncatingRemainder(dividingBy: 60) == 0 { return "\(Int(seconds / 60))m" }

@@ -1,4 +1,6 @@
+import Logging
 import RunStatusModel
+
 /// `--shard=I --total-shards=N`: which runs this exporter keeps. A run belongs to the shard its stable hash of
 /// `target/run_id` falls in (FNV-1a 64 modulo N), the same on every machine and every restart, so N exporters
 /// behind one Prometheus job cover every run exactly once. Configured and discovered runs alike.

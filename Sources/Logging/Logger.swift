@@ -53,12 +53,12 @@ public struct Logger: Sendable {
         sink(redactor.redact(line))
     }
 
-    static func logfmtValue(_ v: String) -> String {
+    package static func logfmtValue(_ v: String) -> String {
         let needsQuotes = v.isEmpty || v.contains(where: { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "\\" || $0.asciiValue.map { $0 < 0x20 } ?? false })
         return needsQuotes ? "\"" + jsonEscape(v) + "\"" : v
     }
 
-    static func jsonEscape(_ s: String) -> String {
+    package static func jsonEscape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for scalar in s.unicodeScalars {
@@ -75,7 +75,7 @@ public struct Logger: Sendable {
         return out
     }
 
-    static func timestamp(_ date: Date) -> String {
+    package static func timestamp(_ date: Date) -> String {
         let t = date.timeIntervalSince1970
         let secs = Int(t.rounded(.down))
         let millis = Int((t - Double(secs)) * 1000)

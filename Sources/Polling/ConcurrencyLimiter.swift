@@ -1,3 +1,7 @@
+import Configuration
+import Logging
+import RunStatusModel
+import RunStore
 import Synchronization
 
 /// An async semaphore: at most `limit` vendor requests in flight across all targets (`max_concurrency`).

@@ -1,5 +1,8 @@
+import Configuration
 import Foundation
+import Logging
 import RunStatusModel
+import RunStore
 
 /// Makes one HTTP GET. A protocol so tests and benchmarks can swap the transport; production uses `CurlFetcher`.
 public protocol Fetcher: Sendable {

@@ -1,3 +1,8 @@
+import Configuration
+import Logging
+import RunStatusModel
+import RunStore
+
 extension Poller {
     /// One poll cycle of every target of `config`, all at once and sharing one `max_concurrency` limit as the
     /// loops of `start` do; returns when every request has been answered and recorded. No loop, no sleep, no

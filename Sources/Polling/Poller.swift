@@ -1,5 +1,8 @@
+import Configuration
 import Foundation
+import Logging
 import RunStatusModel
+import RunStore
 import Synchronization
 
 /// Polls every target in the background: each on its own interval, at most `max_concurrency` requests in flight
@@ -470,18 +473,4 @@ extension Poller.Fetched where T == RunObservation {
         case .failure(let e): .failed(e)
         }
     }
-}
-
-extension Result {
-    var error: Failure? {
-        if case .failure(let e) = self { return e }
-        return nil
-    }
-}
-
-/// The time before which a target's vendor asked not to be called (Retry-After), shared by a cycle's requests.
-final class Backoff: Sendable {
-    private let value = Mutex<Double>(0)
-    var until: Double { value.withLock { $0 } }
-    func extend(to t: Double) { value.withLock { $0 = max($0, t) } }
 }

@@ -1,4 +1,7 @@
+import Configuration
+import Logging
 import RunStatusModel
+import RunStore
 import Synchronization
 
 /// One target's request budget. Requests start at least `per / requests` seconds apart, so any half-open window of

@@ -1,4 +1,7 @@
+import Configuration
+import Logging
 import RunStatusModel
+import RunStore
 
 /// What a vendor says can become a label (`vendor_state`, a discovered `run_id`): hidden before it is stored.
 extension SecretRedactor {

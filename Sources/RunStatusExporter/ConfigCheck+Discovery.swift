@@ -1,4 +1,10 @@
+import Configuration
+import CurlTransport
+import Logging
+import Polling
 import RunStatusModel
+import RunStore
+import Serving
 
 /// `--config.check` lines about discovery, rate budgets and the series cap.
 extension ConfigCheck {

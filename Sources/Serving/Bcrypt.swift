@@ -1,5 +1,9 @@
 import CCrypt
+import Configuration
 import Glibc
+import Logging
+import RunStatusModel
+import RunStore
 
 /// bcrypt checks through crypt(3) of the system's libxcrypt, which knows `$2a$`, `$2b$` and `$2y$` hashes.
 enum Bcrypt {

@@ -1,3 +1,8 @@
+import Configuration
+import Logging
+import RunStatusModel
+import RunStore
+
 /// Version facts for `--version` and `runstatus_build_info`.
 public enum BuildInfo {
     public static let version = "0.1.0"

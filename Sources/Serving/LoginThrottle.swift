@@ -1,4 +1,8 @@
+import Configuration
 import Glibc
+import Logging
+import RunStatusModel
+import RunStore
 
 /// How many password checks each client may ask for: a token bucket per client (an IPv4 address, or the /64
 /// of an IPv6 one, since one host usually holds a whole /64). A check takes a token when it is admitted and gives

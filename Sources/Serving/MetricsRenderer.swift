@@ -1,5 +1,8 @@
+import Configuration
 import Exposition
+import Logging
 import RunStatusModel
+import RunStore
 
 /// Turns a store snapshot into an exposition. Families come in one fixed order, targets in config order and runs in
 /// config order, so two scrapes of the same state are byte-identical.
@@ -227,9 +230,4 @@ struct MetricsRenderer {
         w.family(name, type: .gauge, help: help)
         w.sample(name, value: value)
     }
-}
-
-struct HTTPCounterKey: Hashable, Sendable {
-    var handler: String
-    var code: Int
 }

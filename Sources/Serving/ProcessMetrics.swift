@@ -1,4 +1,8 @@
+import Configuration
 import Foundation
+import Logging
+import RunStatusModel
+import RunStore
 
 /// The standard `process_*` metrics, read from /proc as client_golang does.
 struct ProcessMetrics: Sendable {

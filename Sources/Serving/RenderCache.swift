@@ -1,6 +1,10 @@
+import Configuration
 import Exposition
 import Foundation
 import HTTPServer
+import Logging
+import RunStatusModel
+import RunStore
 
 /// Shares one rendered `/metrics` response between the scrapes of the same store state in the same second:
 /// the first scrape renders, scrapes arriving meanwhile wait for its body, later ones in that second reuse it.
@@ -28,18 +32,13 @@ public final class RenderCache: @unchecked Sendable {
     private let drainThreshold: Int
     private let drainTimeout: Duration
     private let condition = ConditionLock()
-    private var slots: [Variant: Slot] = [:]
+    /// One cached body per format and encoding, so the cache stays bounded whatever the Accept headers say.
+    private var slots: [ScrapeVariant: Slot] = [:]
     /// A render (of any variant) is in progress: renders take turns, so their bodies never add up.
     private var rendering = false
     /// Responses handed out and not yet released by the server, per body serial.
     private var inFlight: [UInt64: Int] = [:]
     private var nextSerial: UInt64 = 0
-
-    /// One cached body per format and encoding, so the cache stays bounded whatever the Accept headers say.
-    struct Variant: Hashable {
-        var format: ExpositionFormat
-        var gzip: Bool
-    }
 
     struct Key: Equatable {
         var generation: UInt64
@@ -84,8 +83,12 @@ public final class RenderCache: @unchecked Sendable {
     /// Only 200 answers are shared; anything else is rendered for each request.
     public func response(for request: HTTPRequest, render: (HTTPRequest) -> HTTPResponse) -> HTTPResponse {
         guard request.method == "GET" || request.method == "HEAD" else { return render(request) }
-        let variant = Variant(format: Routes.negotiate(accept: request.header("Accept")),
-                              gzip: ContentCoding.negotiate(acceptEncoding: request.header("Accept-Encoding")) == .gzip)
+        return response(for: ScrapeVariant(request)) { render(request) }
+    }
+
+    /// The response `render` gives for a GET or HEAD scrape of `variant` (negotiated once, by the caller),
+    /// rendered once per state, second and variant. Only 200 answers are shared.
+    public func response(for variant: ScrapeVariant, render: () -> HTTPResponse) -> HTTPResponse {
         let key = currentKey()
 
         // Either a shared body, or our turn to render (with the number this variant's render will have).
@@ -127,7 +130,7 @@ public final class RenderCache: @unchecked Sendable {
         // The key as of now, after any wait: the body shows this state and second, so later scrapes of the same
         // second still find it (the arrival key could be a second old after a drain).
         let renderedKey = currentKey()
-        let response = render(request)
+        let response = render()
 
         return condition.withLock {
             rendering = false

@@ -1,6 +1,10 @@
+import Configuration
 import Exposition
 import Foundation
 import HTTPServer
+import Logging
+import RunStatusModel
+import RunStore
 import Synchronization
 
 /// The exporter's HTTP surface: telemetry, landing page, health and readiness probes, reload.
@@ -10,7 +14,8 @@ public final class Routes: Sendable {
     let telemetryPath: String
     let now: @Sendable () -> Double
     private let requests = Mutex<[HTTPCounterKey: UInt64]>([:])
-    private let landing: Mutex<ExporterConfig>
+    /// The configuration in force, for the landing page.
+    private let landing: @Sendable () -> ExporterConfig
     /// Re-reads the configuration (`POST /-/reload`); nil when reloading is not possible (demo mode).
     let reload: (@Sendable () -> Result<Void, ReloadError>)?
     /// Requests other than successful scrapes: they change what the body shows, so they key the render cache.
@@ -22,7 +27,8 @@ public final class Routes: Sendable {
     /// Hides known secrets in the landing page and the reload answer.
     let redactor: SecretRedactor?
 
-    public init(store: MetricsStore, config: ExporterConfig, telemetryPath: String = "/metrics",
+    /// - Parameter config: the configuration in force, read by the landing page (the composition updates it on reload).
+    public init(store: MetricsStore, config: @escaping @Sendable () -> ExporterConfig, telemetryPath: String = "/metrics",
                 now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
                 reload: (@Sendable () -> Result<Void, ReloadError>)? = nil, renderCache: Bool = true,
                 redactor: SecretRedactor? = nil) {
@@ -30,15 +36,19 @@ public final class Routes: Sendable {
         self.store = store
         self.telemetryPath = telemetryPath
         self.now = now
-        self.landing = Mutex(config)
+        self.landing = config
         self.reload = reload
         let others = otherRequests
         cache = renderCache ? RenderCache(store: store, now: now, extraKey: { others.value }) : nil
     }
 
-    /// Updates what the landing page shows after a reload.
-    public func update(config: ExporterConfig) {
-        landing.withLock { $0 = config }
+    /// Routes whose landing page shows a fixed configuration.
+    public convenience init(store: MetricsStore, config: ExporterConfig, telemetryPath: String = "/metrics",
+                            now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+                            reload: (@Sendable () -> Result<Void, ReloadError>)? = nil, renderCache: Bool = true,
+                            redactor: SecretRedactor? = nil) {
+        self.init(store: store, config: { config }, telemetryPath: telemetryPath, now: now, reload: reload,
+                  renderCache: renderCache, redactor: redactor)
     }
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
@@ -48,7 +58,7 @@ public final class Routes: Sendable {
         switch path {
         case telemetryPath:
             handler = telemetryPath
-            response = onlyGetOrHead(request) ?? (cache.map { $0.response(for: request, render: metrics) } ?? metrics(request))
+            response = onlyGetOrHead(request) ?? scrape(request)
         case "/":
             handler = "/"
             response = onlyGetOrHead(request) ?? landingPage()
@@ -91,17 +101,22 @@ public final class Routes: Sendable {
         }
     }
 
-    /// The exposition of the current state, in the format and content coding the scraper prefers.
-    func metrics(_ request: HTTPRequest) -> HTTPResponse {
-        let format = Self.negotiate(accept: request.header("Accept"))
-        let body = render(format: format).body
-        var headers = [("Content-Type", format.contentType), ("Vary", "Accept-Encoding")]
-        if ContentCoding.negotiate(acceptEncoding: request.header("Accept-Encoding")) == .gzip,
-           let compressed = Gzip.compress(body) {
+    /// The exposition of the current state, in the format and content coding the scrape negotiated.
+    func metrics(_ variant: ScrapeVariant) -> HTTPResponse {
+        let body = render(format: variant.format).body
+        var headers = [("Content-Type", variant.format.contentType), ("Vary", "Accept-Encoding")]
+        if variant.gzip, let compressed = Gzip.compress(body) {
             headers.append(("Content-Encoding", "gzip"))
             return HTTPResponse(status: 200, headers: headers, body: compressed)
         }
         return HTTPResponse(status: 200, headers: headers, body: body)
+    }
+
+    /// A scrape: negotiated once, then rendered, or shared from the cache.
+    private func scrape(_ request: HTTPRequest) -> HTTPResponse {
+        let variant = ScrapeVariant(request)
+        guard let cache else { return metrics(variant) }
+        return cache.response(for: variant) { metrics(variant) }
     }
 
     func render(format: ExpositionFormat) -> (body: [UInt8], samples: Int) {
@@ -115,26 +130,8 @@ public final class Routes: Sendable {
         return rendered
     }
 
-    /// Prometheus' content negotiation: OpenMetrics when the Accept header ranks it at least as high as the text format.
-    static func negotiate(accept: String?) -> ExpositionFormat {
-        guard let accept else { return .text }
-        var openMetrics = -1.0, text = -1.0
-        for part in accept.split(separator: ",") {
-            let params = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard let type = params.first?.lowercased() else { continue }
-            var q = 1.0
-            for p in params.dropFirst() where p.lowercased().hasPrefix("q=") { q = Double(p.dropFirst(2)) ?? 0 }
-            switch type {
-            case "application/openmetrics-text": openMetrics = max(openMetrics, q)
-            case "text/plain", "*/*", "text/*": text = max(text, q)
-            default: break
-            }
-        }
-        return openMetrics > 0 && openMetrics >= text ? .openMetrics : .text
-    }
-
     private func landingPage() -> HTTPResponse {
-        let config = landing.withLock { $0 }
+        let config = landing()
         let snapshot = store.snapshot()
         var rows = ""
         for t in config.targets {
@@ -169,17 +166,4 @@ public final class Routes: Sendable {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
-}
-
-public struct ReloadError: Error, Sendable {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-}
-
-/// A counter readable from any thread without a lock.
-final class Counter: Sendable {
-    private let atomic = Atomic<UInt64>(0)
-    var value: UInt64 { atomic.load(ordering: .relaxed) }
-    func increment() { atomic.add(1, ordering: .relaxed) }
-    func set(_ v: UInt64) { atomic.store(v, ordering: .relaxed) }
 }

@@ -1,3 +1,8 @@
+import Configuration
+import Logging
+import RunStatusModel
+import RunStore
+
 /// SHA-256 (FIPS 180-4), only to key the basic-auth cache by a digest instead of a password: the toolchain on
 /// Linux has no hash function, and no third-party package may be used.
 enum SHA256 {

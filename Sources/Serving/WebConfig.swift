@@ -1,5 +1,8 @@
+import Configuration
 import Foundation
+import Logging
 import RunStatusModel
+import RunStore
 
 /// `--web.config.file`: exporter-toolkit's web configuration, written as JSON.
 ///

@@ -1,5 +1,9 @@
+import Configuration
 import Foundation
 import HTTPServer
+import Logging
+import RunStatusModel
+import RunStore
 import Synchronization
 
 /// Applies `--web.config.file` in front of the routes: basic auth on every path, and the configured response

@@ -1,5 +1,6 @@
 import Testing
-@testable import RunStatusExporter
+@testable import Configuration
+@testable import Logging
 import RunStatusModel
 
 @Suite struct ShardTests {

@@ -1,7 +1,7 @@
 import Foundation
 import HTTPServer
 import Testing
-@testable import RunStatusExporter
+@testable import Serving
 
 /// `--web.config.file`: parsing, bcrypt through libcrypt, basic auth with its cache, response headers.
 @Suite struct WebConfigTests {

@@ -1,5 +1,5 @@
 import Testing
-@testable import RunStatusExporter
+@testable import Serving
 
 /// The per-client budget of password checks, on a clock moved by hand.
 @Suite struct LoginThrottleTests {

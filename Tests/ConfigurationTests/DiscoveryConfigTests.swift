@@ -1,5 +1,6 @@
 import Testing
-@testable import RunStatusExporter
+@testable import Configuration
+@testable import Logging
 import RunStatusModel
 
 /// `discover`, `rate_limit`, `per_run_metrics`, `max_series`, the shard flags and `--config.check`'s account of them.

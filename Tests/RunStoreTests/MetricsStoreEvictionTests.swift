@@ -1,5 +1,6 @@
 import Testing
-@testable import RunStatusExporter
+@testable import Configuration
+@testable import RunStore
 import RunStatusModel
 
 /// The series cap with finished runs whose vendor gives no end time (a WES 1.0 server lists `{run_id, state}` and

@@ -1,6 +1,6 @@
 import Synchronization
 import Testing
-@testable import RunStatusExporter
+@testable import Polling
 import RunStatusModel
 
 /// The budget on a clock the test owns: sleeping moves the clock, so the request times are exact.
