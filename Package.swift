@@ -59,7 +59,6 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "RunStatusModelTests", dependencies: ["RunStatusModel"]),
         .testTarget(name: "VendorSimulatorTests", dependencies: ["VendorSimulator", "HTTPServer"]),
-        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Logging", "RunStatusModel"]),
         .testTarget(name: "RunStoreTests", dependencies: ["Configuration", "RunStatusModel", "RunStore"]),
         .testTarget(name: "PollingTests", dependencies: ["Polling", "RunStatusModel"]),
         .testTarget(name: "ServingTests", dependencies: ["HTTPServer", "Serving"]),

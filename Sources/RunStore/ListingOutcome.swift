@@ -9,5 +9,9 @@ package struct ListingOutcome: Sendable, Equatable {
     package var removed = 0
     package var refused = 0
 
-    package init() {}
+    package init(added: Int = 0, removed: Int = 0, refused: Int = 0) {
+        self.added = added
+        self.removed = removed
+        self.refused = refused
+    }
 }

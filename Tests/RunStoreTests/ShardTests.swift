@@ -1,6 +1,6 @@
 import Testing
 @testable import Configuration
-@testable import Logging
+@testable import RunStore
 import RunStatusModel
 
 @Suite struct ShardTests {
