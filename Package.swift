@@ -23,14 +23,34 @@ let package = Package(
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt", providers: [.apt(["libcrypt-dev"])]),
         // System libcurl (the vendor fetcher), typed wrappers for its variadic setopt/getinfo in a shim header.
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        // Runtime: config, poller, libcurl fetcher, metrics store, routes, CLI.
+        // The runtime, one target per concern; dependencies point inward (README, "Layout").
+        // Logger, log-line formats and the secret redactor: no dependencies.
+        .target(name: "Logging"),
+        // The config model, its loader and validation, credentials, durations, sharding.
+        .target(name: "Configuration", dependencies: ["Logging", "RunStatusModel"]),
+        // Runs, counters, the series budget and the listing/cap engine: what is known, not when to poll.
+        .target(name: "RunStore", dependencies: ["Configuration", "Exposition", "RunStatusModel"]),
+        // The poller: what is due, rate budgets, Retry-After backoff, concurrency, discovery, the `Fetcher` protocol.
+        .target(name: "Polling", dependencies: ["Configuration", "Logging", "RunStatusModel", "RunStore"]),
+        // The libcurl `Fetcher`.
+        .target(name: "CurlTransport", dependencies: ["CCurl", "Polling", "RunStatusModel"]),
+        // The HTTP surface: routes, content negotiation, render cache, renderer, web config, gzip, bcrypt.
+        .target(name: "Serving",
+                dependencies: ["CCrypt", "CZlib", "Configuration", "Exposition", "HTTPServer", "Logging", "RunStatusModel",
+                               "RunStore"]),
+        // Composition: the command line, reload, signals, health check. Knows every target above, none knows it.
         .target(name: "RunStatusExporter",
-                dependencies: ["Exposition", "HTTPServer", "RunStatusModel", "VendorSimulator", "CZlib", "CCrypt", "CCurl"]),
+                dependencies: ["Configuration", "CurlTransport", "HTTPServer", "Logging", "Polling", "RunStatusModel",
+                               "RunStore", "Serving"]),
+        // `--demo`: the simulator and a config that polls it; linked by the executable and the benchmark only.
+        .target(name: "Demo", dependencies: ["Configuration", "HTTPServer", "RunStatusModel", "VendorSimulator"]),
         // Thin executable.
-        .executableTarget(name: "runstatus-exporter", dependencies: ["RunStatusExporter"]),
+        .executableTarget(name: "runstatus-exporter", dependencies: ["Demo", "RunStatusExporter"]),
         // `swift run -c release runstatus-bench`: poll, render and serve N simulated runs on loopback; prints figures.
         .executableTarget(name: "runstatus-bench",
-                          dependencies: ["RunStatusExporter", "VendorSimulator", "HTTPServer", "Exposition", "RunStatusModel", "ChildProcesses"]),
+                          dependencies: ["ChildProcesses", "Configuration", "CurlTransport", "Demo", "Exposition", "HTTPServer",
+                                         "Logging", "Polling", "RunStatusExporter", "RunStatusModel", "RunStore", "Serving",
+                                         "VendorSimulator"]),
 
         // posix_spawn'd children with a clean signal mask, for tests and the benchmark that drive real programs.
         .target(name: "ChildProcesses"),
@@ -39,9 +59,15 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "RunStatusModelTests", dependencies: ["RunStatusModel"]),
         .testTarget(name: "VendorSimulatorTests", dependencies: ["VendorSimulator", "HTTPServer"]),
+        .testTarget(name: "RunStoreTests", dependencies: ["Configuration", "RunStatusModel", "RunStore"]),
+        .testTarget(name: "PollingTests", dependencies: ["Polling", "RunStatusModel"]),
+        .testTarget(name: "ServingTests", dependencies: ["HTTPServer", "Serving"]),
+        // Across targets and through the real binary; holds the tests that share this target's helpers until they
+        // move to the shared test-support target.
         .testTarget(name: "RunStatusExporterTests",
-                    dependencies: ["RunStatusExporter", "Exposition", "HTTPServer", "RunStatusModel", "VendorSimulator",
-                                   "runstatus-exporter", "ChildProcesses"]),
+                    dependencies: ["ChildProcesses", "Configuration", "CurlTransport", "Demo", "Exposition", "HTTPServer",
+                                   "Logging", "Polling", "RunStatusExporter", "RunStatusModel", "RunStore", "Serving",
+                                   "VendorSimulator", "runstatus-exporter"]),
         // grafana/ proven on real programs: promtool, amtool, a live Prometheus against the demo exporter.
         .testTarget(name: "GrafanaTests", dependencies: ["runstatus-exporter", "ChildProcesses"]),
         // One fast smoke run of the benchmark binary (N=50, half a second of serving): it prints a clean row.

@@ -3,11 +3,11 @@ import Glibc
 /// A pthread mutex with a condition variable on the monotonic clock, for threads of our own that must sleep
 /// until something happens (workers waiting for jobs, `stop()` waiting for them, handlers waiting on shared
 /// state such as the exporter's render cache). Never used from Swift tasks.
-public final class ConditionLock: @unchecked Sendable {
+package final class ConditionLock: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
-    public init() {
+    package init() {
         pthread_mutex_init(mutex, nil)
         var attributes = pthread_condattr_t()
         pthread_condattr_init(&attributes)
@@ -24,28 +24,28 @@ public final class ConditionLock: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    public func withLock<R>(_ body: () throws -> R) rethrows -> R {
+    package func withLock<R>(_ body: () throws -> R) rethrows -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body()
     }
 
     /// Waits for a signal; call with the lock held (inside `withLock`), and recheck the condition after.
-    public func wait() {
+    package func wait() {
         pthread_cond_wait(condition, mutex)
     }
 
     /// Waits for a signal until `deadline` (CLOCK_MONOTONIC); false when the deadline passed.
-    public func wait(until deadline: timespec) -> Bool {
+    package func wait(until deadline: timespec) -> Bool {
         var deadline = deadline
         return pthread_cond_timedwait(condition, mutex, &deadline) != ETIMEDOUT
     }
 
-    public func signal() { pthread_cond_signal(condition) }
-    public func broadcast() { pthread_cond_broadcast(condition) }
+    package func signal() { pthread_cond_signal(condition) }
+    package func broadcast() { pthread_cond_broadcast(condition) }
 
     /// CLOCK_MONOTONIC now plus `duration`, for `wait(until:)`.
-    public static func deadline(after duration: Duration) -> timespec {
+    package static func deadline(after duration: Duration) -> timespec {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         let (seconds, attoseconds) = duration.components

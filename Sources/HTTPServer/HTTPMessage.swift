@@ -104,7 +104,7 @@ public struct HTTPResponse: Sendable {
 
 extension String {
     /// ASCII case-insensitive comparison, without allocating (header names are ASCII).
-    public func caseInsensitiveEquals(_ other: String) -> Bool {
+    package func caseInsensitiveEquals(_ other: String) -> Bool {
         let a = utf8, b = other.utf8
         guard a.count == b.count else { return false }
         for (x, y) in zip(a, b) where x != y {

@@ -1,3 +1,11 @@
+import Configuration
+import CurlTransport
+import Logging
+import Polling
+import RunStatusModel
+import RunStore
+import Serving
+
 /// The command line, Prometheus-exporter style: `--flag=value` or `--flag value`.
 public struct CommandLineOptions: Sendable, Equatable {
     public var configFile: String?
@@ -118,9 +126,4 @@ public struct CommandLineOptions: Sendable, Equatable {
         if o.configCheck, o.configFile == nil { throw UsageError("--config.check needs --config.file") }
         return o
     }
-}
-
-public struct UsageError: Error, Sendable, Equatable {
-    public var message: String
-    public init(_ message: String) { self.message = message }
 }

@@ -1,4 +1,10 @@
+import Configuration
+import CurlTransport
+import Logging
+import Polling
 import RunStatusModel
+import RunStore
+import Serving
 
 /// `--config.check` lines about discovery, rate budgets and the series cap.
 extension ConfigCheck {
@@ -19,7 +25,7 @@ extension ConfigCheck {
             parts.append("discovery off: no \"discover\" block (\(t.vendor.rawValue) can list runs)")
         }
         if let r = t.rateLimit {
-            let isDefault = r == RateLimit.vendorDefault(t.vendor)
+            let isDefault = r == t.vendor.defaultRateLimit
             parts.append("rate limit \(r.requests) per \(DurationText.format(r.per))\(isDefault ? " (vendor default)" : "")")
         } else {
             parts.append("no rate limit")

@@ -1,11 +1,19 @@
+import Configuration
+import CurlTransport
 import Dispatch
 import Foundation
 import HTTPServer
+import Logging
+import Polling
+import RunStatusModel
+import RunStore
+import Serving
 
 /// The program: parse flags, load config, start the listener and the poller, serve until a signal.
 /// Returns the exit status: 0 clean, 1 runtime failure (e.g. port in use), 2 bad flags or config.
 public enum ExporterCommand {
-    public static func run(_ arguments: [String]) async -> Int32 {
+    /// - Parameter startDemo: starts what `--demo` polls; the executable passes it, so the library links no simulator.
+    public static func run(_ arguments: [String], startDemo: (@Sendable () throws -> DemoHandle)? = nil) async -> Int32 {
         let options: CommandLineOptions
         do {
             options = try CommandLineOptions.parse(arguments)
@@ -43,11 +51,12 @@ public enum ExporterCommand {
             }
         }
 
-        var demo: DemoMode?
+        var demo: DemoHandle?
         let config: ExporterConfig
         if options.demo {
             do {
-                let d = try DemoMode.start()
+                guard let startDemo else { throw DemoHandle.Unavailable() }
+                let d = try startDemo()
                 demo = d
                 config = d.config
                 logger.info("demo mode: simulator of the five vendors", ["address": d.baseURL])
@@ -81,11 +90,14 @@ public enum ExporterCommand {
         store.recordReload(success: true, at: Date().timeIntervalSince1970)
         let fetcher = CurlFetcher(maxConnectionsPerHost: config.maxConcurrency)
         let poller = Poller(store: store, fetcher: fetcher, logger: logger)
-        let reloader = Reloader(path: options.configFile, store: store, poller: poller, logger: logger)
+        // The reloader writes the config in force; the routes read it for the landing page. Neither knows the other.
+        let inForce = ConfigInForce(config)
+        let reloader = Reloader(path: options.configFile, store: store, poller: poller, logger: logger,
+                                installed: { inForce.set($0) })
         var reload: (@Sendable () -> Result<Void, ReloadError>)?
         if options.configFile != nil { reload = { reloader.reload() } }
-        let routes = Routes(store: store, config: config, telemetryPath: options.telemetryPath, reload: reload, redactor: redactor)
-        reloader.routes = routes
+        let routes = Routes(store: store, config: { inForce.value }, telemetryPath: options.telemetryPath, reload: reload,
+                            redactor: redactor)
 
         let server: HTTPServer
         do {
@@ -128,83 +140,4 @@ public enum ExporterCommand {
     static func printErr(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
     }
-}
-
-/// Re-reads the config on SIGHUP or `POST /-/reload`; on error the old config stays and the reason is logged.
-final class Reloader: @unchecked Sendable {
-    // @unchecked: `routes` is set once right after init, before any request or signal can arrive.
-    let path: String?
-    let store: MetricsStore
-    let poller: Poller
-    let logger: Logger
-    var routes: Routes?
-    private let lock = NSLock()
-
-    init(path: String?, store: MetricsStore, poller: Poller, logger: Logger) {
-        self.path = path
-        self.store = store
-        self.poller = poller
-        self.logger = logger
-    }
-
-    func reload() -> Result<Void, ReloadError> {
-        guard let path else { return .failure(ReloadError("no config file to reload")) }
-        lock.lock()
-        defer { lock.unlock() }
-        do {
-            let config = try ConfigLoader(redactor: logger.redactor).load(path: path)
-            store.apply(config)
-            poller.start(config)
-            routes?.update(config: config)
-            store.recordReload(success: true, at: Date().timeIntervalSince1970)
-            logger.info("configuration reloaded", ["file": path, "targets": String(config.targets.count)])
-            return .success(())
-        } catch {
-            store.recordReload(success: false, at: Date().timeIntervalSince1970)
-            logger.error("configuration reload failed; keeping the previous one", ["file": path, "error": error.lines.joined(separator: "; ")])
-            return .failure(ReloadError(logger.redactor.redact(error.description)))
-        }
-    }
-}
-
-/// `--config.check` output.
-enum ConfigCheck {
-    static func summary(_ config: ExporterConfig, file: String) -> String {
-        var out = "\(file): valid, \(config.targets.count) target(s), \(config.targets.reduce(0) { $0 + $1.runs.count }) run(s)\n"
-        for t in config.targets {
-            out += "  \(t.name): \(t.vendor.rawValue) at \(Redact.url(t.url)), \(t.runs.count) run(s), auth \(t.auth.summary), "
-            out += "poll every \(DurationText.format(t.pollInterval)) (finished runs every \(DurationText.format(t.terminalPollInterval)))\n"
-            out += "    \(details(t))\n"
-        }
-        return out + seriesNote(config)
-    }
-}
-
-/// Signals delivered as an async stream: the default action is ignored first (else SIGTERM kills the process before
-/// the source sees it), then a Dispatch source per signal feeds the stream; the command cancels its task group on
-/// the first one.
-enum Signals {
-    static func stream(_ signals: [Int32]) -> AsyncStream<Int32> {
-        AsyncStream { continuation in
-            let queue = DispatchQueue(label: "runstatus.signals")
-            var sources: [any DispatchSourceSignal] = []
-            for s in signals {
-                signal(s, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: s, queue: queue)
-                source.setEventHandler { @Sendable in continuation.yield(s) }
-                source.resume()
-                sources.append(source)
-            }
-            let keep = UncheckedBox(sources)
-            continuation.onTermination = { @Sendable _ in
-                for source in keep.value { source.cancel() }
-            }
-        }
-    }
-}
-
-/// Holds a non-Sendable value that is only touched from one place (Dispatch sources, kept alive and cancelled once).
-struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

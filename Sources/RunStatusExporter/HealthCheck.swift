@@ -1,6 +1,13 @@
+import Configuration
+import CurlTransport
 import Foundation
 import Glibc
 import HTTPServer
+import Logging
+import Polling
+import RunStatusModel
+import RunStore
+import Serving
 
 /// `runstatus-exporter healthcheck`: GET /-/healthy on the local listener; exit 0 when it answers 200.
 /// For the Dockerfile's HEALTHCHECK, which has no curl in a slim image.

@@ -1,4 +1,11 @@
+import Configuration
+import CurlTransport
 import Glibc
+import Logging
+import Polling
+import RunStatusModel
+import RunStore
+import Serving
 
 /// glibc malloc settings that keep resident memory flat under large, short-lived buffers (a 10,000-run body is
 /// ~10 MB). By default glibc raises its mmap threshold after the first large free, so later bodies come from the

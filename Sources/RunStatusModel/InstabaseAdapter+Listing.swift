@@ -2,6 +2,10 @@
 /// whole run objects, oldest first. `from_timestamp` is in seconds (run times are nanoseconds) and defaults to the
 /// last 24 hours at the vendor, so it is always sent. A page shorter than `limit` is the last.
 extension InstabaseAdapter: RunLister {
+    public var shape: ListingShape {
+        ListingShape(order: .oldestFirst, discoverKeys: ["app_id", "deployment_id", "status", "page_size"])
+    }
+
     public func listRequest(_ query: ListingQuery, cursor: ListingCursor?) -> VendorRequest {
         var offset = 0
         if case .offset(let o)? = cursor { offset = o }

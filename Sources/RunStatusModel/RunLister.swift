@@ -81,6 +81,9 @@ public protocol RunLister: Sendable {
     /// Decodes one page (any HTTP status) into runs and the next cursor, or a classified error.
     func decodeList(_ response: VendorResponse, query: ListingQuery, cursor: ListingCursor?,
                     context: DecodeContext) -> Result<RunListingPage, PollError>
+
+    /// How the list orders and pages its runs, and the `discover` keys it takes.
+    var shape: ListingShape { get }
 }
 
 extension Vendor {
@@ -92,6 +95,13 @@ extension Vendor {
         case .sequentum: SequentumAdapter()
         case .rsa, .nexio: nil
         }
+    }
+
+    /// The `discover` keys of every vendor that lists, for the error naming a key's owners.
+    public static var discoverKeysByVendor: [Vendor: Set<String>] {
+        var keys: [Vendor: Set<String>] = [:]
+        for vendor in allCases { if let lister = vendor.lister { keys[vendor] = lister.shape.discoverKeys } }
+        return keys
     }
 }
 

@@ -2,6 +2,11 @@
 /// newest first; one call per configured agent. Run ids become `AGENT/RUN` as configured ids are written.
 /// Listing spares the per-run status calls against Sequentum's 100-requests-a-minute limit.
 extension SequentumAdapter: RunLister {
+    public var shape: ListingShape {
+        ListingShape(order: .perAgent, discoverKeys: ["agents", "max_records"],
+                     requiredDiscoverKeys: ["agents": "the agents whose runs to list, e.g. [7, 8]"])
+    }
+
     public func listRequest(_ query: ListingQuery, cursor: ListingCursor?) -> VendorRequest {
         let agent = Self.agent(query, cursor) ?? 0
         return VendorRequest(pathAndQuery: "/api/v1/agent/\(agent)/runs?maxRecords=\(query.maxRecords)",

@@ -15,4 +15,12 @@ public enum Vendor: String, CaseIterable, Sendable, Hashable, Comparable {
         case .nexio: NexioAdapter()
         }
     }
+
+    /// The vendor's documented request limit: Sequentum's 100 requests a minute per key; the others document none.
+    public var defaultRateLimit: RateLimit? {
+        switch self {
+        case .sequentum: RateLimit(requests: 100, per: 60)
+        case .rsa, .instabase, .wes, .nexio: nil
+        }
+    }
 }

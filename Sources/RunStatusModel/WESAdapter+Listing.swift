@@ -2,6 +2,8 @@
 /// empty or absent token ends the list. Some servers (the GA4GH reference `wes-server`) name the array
 /// `workflows`; WES 1.1 servers list `RunSummary` objects that carry `start_time` and `end_time` too.
 extension WESAdapter: RunLister {
+    public var shape: ListingShape { ListingShape(order: .newestFirst, discoverKeys: ["page_size"]) }
+
     public func listRequest(_ query: ListingQuery, cursor: ListingCursor?) -> VendorRequest {
         var path = "/runs?page_size=\(query.pageSize)"
         if case .pageToken(let token)? = cursor { path += "&" + Listing.parameter("page_token", token) }

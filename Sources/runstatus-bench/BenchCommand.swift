@@ -1,7 +1,13 @@
+import Configuration
+import CurlTransport
+import Demo
 import Foundation
 import Glibc
 import HTTPServer
-import RunStatusExporter
+import Logging
+import Polling
+import RunStore
+import Serving
 import VendorSimulator
 
 /// The three roles of the binary: the driver (default) starts one `--measure` child per N and prints the table;

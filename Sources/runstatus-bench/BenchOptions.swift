@@ -1,5 +1,11 @@
+import Configuration
+import CurlTransport
+import Demo
 import Foundation
-import RunStatusExporter
+import Logging
+import Polling
+import RunStore
+import Serving
 
 /// `runstatus-bench` flags. The same binary also runs as its own children: `--measure` (one N, prints a JSON
 /// result) and `--serve-simulator` (the vendor simulator, in a process of its own so its CPU is not ours).

@@ -1,6 +1,12 @@
+import Configuration
+import CurlTransport
+import Demo
 import Foundation
-import RunStatusExporter
+import Logging
+import Polling
 import RunStatusModel
+import RunStore
+import Serving
 import Synchronization
 
 /// The real fetcher, counting the requests the poller makes (the cycle's request count and rate) and the answers

@@ -1,8 +1,15 @@
+import Configuration
+import CurlTransport
+import Demo
 import Foundation
 import Glibc
 import HTTPServer
-import RunStatusExporter
+import Logging
+import Polling
 import RunStatusModel
+import RunStatusExporter
+import RunStore
+import Serving
 import VendorSimulator
 
 /// One N, in a process of its own (`--measure`), so memory figures start clean: the simulator in a child

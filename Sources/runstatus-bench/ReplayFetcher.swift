@@ -1,6 +1,12 @@
+import Configuration
+import CurlTransport
+import Demo
 import Foundation
-import RunStatusExporter
+import Logging
+import Polling
 import RunStatusModel
+import RunStore
+import Serving
 import Synchronization
 
 /// `--fetcher=replay`: the first request to each URL goes through the real fetcher, later ones get that answer

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
+@testable import Configuration
+@testable import CurlTransport
+@testable import Logging
+@testable import Polling
 @testable import RunStatusExporter
+@testable import RunStore
+@testable import Serving
 
 @Suite struct CommandLineTests {
     @Test func defaultsAndForms() throws {

@@ -1,5 +1,11 @@
 import Testing
+@testable import Configuration
+@testable import CurlTransport
+@testable import Logging
+@testable import Polling
 @testable import RunStatusExporter
+@testable import RunStore
+@testable import Serving
 import RunStatusModel
 
 @Suite struct ConfigLoaderTests {

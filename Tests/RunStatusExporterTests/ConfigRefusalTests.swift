@@ -2,7 +2,13 @@ import ChildProcesses
 import Foundation
 import RunStatusModel
 import Testing
+@testable import Configuration
+@testable import CurlTransport
+@testable import Logging
+@testable import Polling
 @testable import RunStatusExporter
+@testable import RunStore
+@testable import Serving
 
 /// Configs that could never work are refused at start and by `--config.check` (exit 2), naming the file, the JSON
 /// path and the problem; a credentials file that goes bad after start costs that target's cycle, nothing more.

@@ -3,7 +3,13 @@ import Glibc
 import HTTPServer
 import RunStatusModel
 import Testing
+@testable import Configuration
+@testable import CurlTransport
+@testable import Logging
+@testable import Polling
 @testable import RunStatusExporter
+@testable import RunStore
+@testable import Serving
 
 /// The libcurl fetcher against loopback peers: the project's HTTPServer, or a bare socket that never answers.
 @Suite(.timeLimit(.minutes(1))) struct CurlFetcherTests {

@@ -1,5 +1,11 @@
 import Testing
+@testable import Configuration
+@testable import CurlTransport
+@testable import Logging
+@testable import Polling
 @testable import RunStatusExporter
+@testable import RunStore
+@testable import Serving
 import RunStatusModel
 
 /// `discover`, `rate_limit`, `per_run_metrics`, `max_series`, the shard flags and `--config.check`'s account of them.

@@ -3,7 +3,13 @@ import HTTPServer
 import RunStatusModel
 import Testing
 import VendorSimulator
+@testable import Configuration
+@testable import CurlTransport
+@testable import Logging
+@testable import Polling
 @testable import RunStatusExporter
+@testable import RunStore
+@testable import Serving
 
 /// Discovery, the rate budget, the series cap and sharding for real: simulator on a loopback port → poller → store.
 @Suite(.serialized) struct DiscoveryEndToEndTests {

@@ -2,7 +2,14 @@ import Foundation
 import HTTPServer
 import Testing
 import VendorSimulator
+import Demo
+@testable import Configuration
+@testable import CurlTransport
+@testable import Logging
+@testable import Polling
 @testable import RunStatusExporter
+@testable import RunStore
+@testable import Serving
 
 /// simulator → poller → /metrics → parse, for real on loopback ports, with one clock so values are exact.
 @Suite(.serialized) struct EndToEndTests {

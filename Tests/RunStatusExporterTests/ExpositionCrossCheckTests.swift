@@ -3,7 +3,13 @@ import Foundation
 import HTTPServer
 import Testing
 import VendorSimulator
+@testable import Configuration
+@testable import CurlTransport
+@testable import Logging
+@testable import Polling
 @testable import RunStatusExporter
+@testable import RunStore
+@testable import Serving
 
 /// Both exposition formats of real exporter output, read by an independent parser (Python's prometheus_client,
 /// the reference client library) and by our own strict reader, compared series by series.

@@ -3,7 +3,13 @@ import Glibc
 import HTTPServer
 import Testing
 import VendorSimulator
+@testable import Configuration
+@testable import CurlTransport
+@testable import Logging
+@testable import Polling
 @testable import RunStatusExporter
+@testable import RunStore
+@testable import Serving
 
 /// The built binary, spawned for real: signals, reload by SIGHUP and POST, healthcheck, web config, file
 /// descriptor exhaustion. Each test has its own ports and files, and kills what it started whatever happens.

@@ -1,6 +1,12 @@
 import Exposition
 import Testing
+@testable import Configuration
+@testable import CurlTransport
+@testable import Logging
+@testable import Polling
 @testable import RunStatusExporter
+@testable import RunStore
+@testable import Serving
 import RunStatusModel
 
 /// The store's side of discovery, the series cap and sharding, without a network.

@@ -4,7 +4,13 @@ import HTTPServer
 import RunStatusModel
 import Synchronization
 import Testing
+@testable import Configuration
+@testable import CurlTransport
+@testable import Logging
+@testable import Polling
 @testable import RunStatusExporter
+@testable import RunStore
+@testable import Serving
 
 /// Each failure counts under the reason that tells the operator what to fix, through the whole chain: the libcurl
 /// fetcher against a loopback peer, the adapter, the poller, the store's counter.

@@ -1,7 +1,13 @@
 import Foundation
 import RunStatusModel
 import Testing
+@testable import Configuration
+@testable import CurlTransport
+@testable import Logging
+@testable import Polling
 @testable import RunStatusExporter
+@testable import RunStore
+@testable import Serving
 
 /// `runstatus_rate_limit_waits_total` counts every request the target's budget or the vendor's own headers held
 /// back: made to wait, or left for a later cycle because its turn lies past the cycle.

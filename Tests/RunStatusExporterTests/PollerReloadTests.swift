@@ -2,7 +2,13 @@ import Foundation
 import RunStatusModel
 import Synchronization
 import Testing
+@testable import Configuration
+@testable import CurlTransport
+@testable import Logging
+@testable import Polling
 @testable import RunStatusExporter
+@testable import RunStore
+@testable import Serving
 
 /// A reload cancels the loops of the old config while their requests are in flight: the exporter caused that, not
 /// the vendor, so nothing of it may show in the error counters (nor as polls that never completed).

@@ -2,7 +2,13 @@ import Foundation
 import RunStatusModel
 import Synchronization
 import Testing
+@testable import Configuration
+@testable import CurlTransport
+@testable import Logging
+@testable import Polling
 @testable import RunStatusExporter
+@testable import RunStore
+@testable import Serving
 
 /// A transport that answers from a closure and records what was asked, so poller behaviour is tested without sockets.
 final class FakeFetcher: Fetcher {

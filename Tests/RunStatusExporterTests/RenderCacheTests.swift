@@ -3,7 +3,13 @@ import HTTPServer
 import RunStatusModel
 import Synchronization
 import Testing
+@testable import Configuration
+@testable import CurlTransport
+@testable import Logging
+@testable import Polling
 @testable import RunStatusExporter
+@testable import RunStore
+@testable import Serving
 
 /// RenderCache: one render per state, second and variant; never a stale body after the state changed; one large
 /// body alive at a time.

@@ -3,7 +3,13 @@ import Glibc
 import HTTPServer
 import Synchronization
 import Testing
+@testable import Configuration
+@testable import CurlTransport
+@testable import Logging
+@testable import Polling
 @testable import RunStatusExporter
+@testable import RunStore
+@testable import Serving
 
 /// A vendor that echoes the credential back, in every framing vendors were seen to use (the message, a header echo, quotes, key=value, JSON) and a few more, for inline, file,
 /// environment and rotated-file credentials: no log line, reload answer, check output, metrics page or landing

@@ -2,7 +2,13 @@ import Foundation
 import RunStatusModel
 import Synchronization
 import Testing
+@testable import Configuration
+@testable import CurlTransport
+@testable import Logging
+@testable import Polling
 @testable import RunStatusExporter
+@testable import RunStore
+@testable import Serving
 
 /// The redactor on its own: every framing a vendor could echo a secret in, the bounds, and the logger's use of it.
 @Suite struct SecretRedactorTests {

@@ -3,7 +3,13 @@ import Glibc
 import HTTPServer
 import Testing
 import VendorSimulator
+@testable import Configuration
+@testable import CurlTransport
+@testable import Logging
+@testable import Polling
 @testable import RunStatusExporter
+@testable import RunStore
+@testable import Serving
 
 /// Known credentials of every kind go in; nothing the exporter shows or writes may contain one.
 @Suite(.enabled(if: Programs.exporter != nil, "runstatus-exporter not built next to the tests"),

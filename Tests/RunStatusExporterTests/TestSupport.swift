@@ -3,7 +3,13 @@ import Foundation
 import FoundationNetworking
 #endif
 import Synchronization
+@testable import Configuration
+@testable import CurlTransport
+@testable import Logging
+@testable import Polling
 @testable import RunStatusExporter
+@testable import RunStore
+@testable import Serving
 
 /// A clock the test moves by hand, shared by the simulator and the poller so values are exact.
 final class ManualClock: Sendable {

@@ -5,7 +5,13 @@ import FoundationNetworking
 #endif
 import Glibc
 import Testing
+@testable import Configuration
+@testable import CurlTransport
+@testable import Logging
+@testable import Polling
 @testable import RunStatusExporter
+@testable import RunStore
+@testable import Serving
 
 /// Discovery against a real GA4GH WES server: the reference `wes-server` (`pip install wes-service cwltool`) running
 /// cwltool without containers on a loopback port. It names its list `workflows`, ignores `page_size` and reports

@@ -1,7 +1,13 @@
 import Foundation
 import HTTPServer
 import Testing
+@testable import Configuration
+@testable import CurlTransport
+@testable import Logging
+@testable import Polling
 @testable import RunStatusExporter
+@testable import RunStore
+@testable import Serving
 
 /// `--web.config.file`: parsing, bcrypt through libcrypt, basic auth with its cache, response headers.
 @Suite struct WebConfigTests {

@@ -3,7 +3,13 @@ import Glibc
 import HTTPServer
 import Synchronization
 import Testing
+@testable import Configuration
+@testable import CurlTransport
+@testable import Logging
+@testable import Polling
 @testable import RunStatusExporter
+@testable import RunStore
+@testable import Serving
 
 /// Basic auth under attack, on real loopback sockets: a wrong-password flood never reaches the scrapes whose
 /// credentials are verified, nor the health check; a failed login costs the same whether the name exists or not.

@@ -1,0 +1,11 @@
+import Logging
+import RunStatusModel
+
+public struct LabelPair: Sendable, Equatable {
+    public var name: String
+    public var value: String
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+}
