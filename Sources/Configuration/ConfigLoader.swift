@@ -29,7 +29,7 @@ public struct ConfigLoader: Sendable {
 
     /// The bytes of a JSON config file (the exporter's or the web config), or what is wrong in plain words:
     /// Foundation's own text for a directory is "NSCocoaErrorDomain error 256".
-    static func readConfigFile(_ path: String) throws(ConfigError) -> [UInt8] {
+    package static func readConfigFile(_ path: String) throws(ConfigError) -> [UInt8] {
         var info = stat()
         if stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
             throw ConfigError(file: path, problems: [.init(path: "", message: "is a directory, not a config file; give the path of the JSON file")])
