@@ -34,19 +34,22 @@ let package = Package(
 
         // posix_spawn'd children with a clean signal mask, for tests and the benchmark that drive real programs.
         .target(name: "ChildProcesses"),
+        // For test targets only (never a product's dependency): loopback ports, temporary directories, the
+        // programs tests run (built or on PATH, skipped loudly when absent), the manual clock, the seeded generator.
+        .target(name: "TestSupport", dependencies: ["ChildProcesses", "VendorSimulator"]),
 
-        .testTarget(name: "ExpositionTests", dependencies: ["Exposition"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
-        .testTarget(name: "RunStatusModelTests", dependencies: ["RunStatusModel"]),
-        .testTarget(name: "VendorSimulatorTests", dependencies: ["VendorSimulator", "HTTPServer"]),
+        .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "TestSupport"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
+        .testTarget(name: "RunStatusModelTests", dependencies: ["RunStatusModel", "TestSupport"]),
+        .testTarget(name: "VendorSimulatorTests", dependencies: ["VendorSimulator", "HTTPServer", "TestSupport"]),
         .testTarget(name: "RunStatusExporterTests",
                     dependencies: ["RunStatusExporter", "Exposition", "HTTPServer", "RunStatusModel", "VendorSimulator",
-                                   "runstatus-exporter", "ChildProcesses"]),
+                                   "runstatus-exporter", "ChildProcesses", "TestSupport"]),
         // grafana/ proven on real programs: promtool, amtool, a live Prometheus against the demo exporter.
-        .testTarget(name: "GrafanaTests", dependencies: ["runstatus-exporter", "ChildProcesses"]),
+        .testTarget(name: "GrafanaTests", dependencies: ["runstatus-exporter", "ChildProcesses", "TestSupport"]),
         // One fast smoke run of the benchmark binary (N=50, half a second of serving): it prints a clean row.
         // No timing is asserted.
-        .testTarget(name: "BenchTests", dependencies: ["runstatus-bench"]),
+        .testTarget(name: "BenchTests", dependencies: ["runstatus-bench", "ChildProcesses", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import Synchronization
+import TestSupport
 import Testing
 @testable import HTTPServer
 
@@ -256,7 +257,7 @@ import Testing
                 client.close()
                 // One client at a time, each waited for: the server must close every abandoned connection
                 // by itself (the write deadline is 30 s, far beyond this wait, so it is not what closes them).
-                let closed = await eventually(seconds: 20) {
+                let closed = await eventually(timeout: 20) {
                     let c = server.counters
                     return c.openConnections == 0 && c.abortedResponses == round
                 }
@@ -345,7 +346,7 @@ import Testing
         try await partial.send("GET / HTTP/1.1\r\nHost:")
         let busy = try await TestClient.connect(port: port)
         try await busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-        let handlerStarted = try await onThread { started.wait(timeout: .now() + 5) == .success }
+        let handlerStarted = await onThread { started.wait(timeout: .now() + 5) == .success }
         try #require(handlerStarted)
 
         async let stopped: Void = server.shutdown()

@@ -1,4 +1,5 @@
 import Glibc
+import TestSupport
 @testable import HTTPServer
 
 /// Many loopback connections from one source address, each answered once and then left idle (kept alive), as a

@@ -1,18 +1,7 @@
 import Foundation
 import Glibc
+import TestSupport
 @testable import HTTPServer
-
-/// Runs blocking client code on a thread of its own, so tests never block Swift's cooperative pool.
-func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
 
 /// A response as a client sees it.
 struct TestResponse: Sendable {
@@ -120,7 +109,7 @@ final class TestClient: @unchecked Sendable {  // used by one thread at a time: 
 
     /// Whether a response byte arrives within `milliseconds`.
     func readable(within milliseconds: Int32) async throws -> Bool {
-        try await onThread {
+        await onThread {
             if !self.buffer.isEmpty { return true }
             var descriptor = pollfd(fd: self.fd, events: Int16(POLLIN), revents: 0)
             return poll(&descriptor, 1, milliseconds) > 0
@@ -236,15 +225,4 @@ func withServer(_ configure: (inout HTTPServerConfiguration) -> Void = { _ in },
         throw error
     }
     await server.shutdown()
-}
-
-/// Waits (at most `seconds`, by the clock, however slowly sleeps return on a loaded machine) until `condition`
-/// holds; for counters the event loop updates on its own thread.
-func eventually(seconds: Int = 10, _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
 }

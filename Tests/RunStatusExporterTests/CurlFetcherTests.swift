@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import HTTPServer
 import RunStatusModel
+import TestSupport
 import Testing
 @testable import RunStatusExporter
 
@@ -187,7 +188,7 @@ private struct SilentPeer {
                 bind(fd, $0, length) == 0 && (!listening || listen(fd, 8) == 0) && getsockname(fd, $0, &length) == 0
             }
         }
-        guard ok else { Glibc.close(fd); throw TestError("silent peer: bind failed, errno \(errno)") }
+        guard ok else { Glibc.close(fd); throw TestFailure("silent peer: bind failed, errno \(errno)") }
         port = UInt16(bigEndian: address.sin_port)
     }
 

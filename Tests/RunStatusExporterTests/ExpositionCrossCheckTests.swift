@@ -1,13 +1,15 @@
 import Exposition
 import Foundation
 import HTTPServer
+import TestSupport
 import Testing
 import VendorSimulator
 @testable import RunStatusExporter
 
 /// Both exposition formats of real exporter output, read by an independent parser (Python's prometheus_client,
 /// the reference client library) and by our own strict reader, compared series by series.
-@Suite(.enabled(if: Programs.hasPrometheusClient, Comment(rawValue: Programs.prometheusClientHint)))
+@Suite(.requiresPython(importing: "prometheus_client.parser", "prometheus_client.openmetrics.parser",
+                       hint: "pip install prometheus_client; .ci/run does it"))
 struct ExpositionCrossCheckTests {
     /// Label values that need every escape, and text outside ASCII.
     static let awkward = "a \"quoted\" back\\slash\nnew line, ünïcödé ✓"

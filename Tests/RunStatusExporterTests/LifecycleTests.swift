@@ -1,31 +1,33 @@
+import ChildProcesses
 import Foundation
 import Glibc
 import HTTPServer
+import TestSupport
 import Testing
 import VendorSimulator
 @testable import RunStatusExporter
 
 /// The built binary, spawned for real: signals, reload by SIGHUP and POST, healthcheck, web config, file
 /// descriptor exhaustion. Each test has its own ports and files, and kills what it started whatever happens.
-@Suite(.enabled(if: Programs.exporter != nil, "runstatus-exporter not built next to the tests"),
+@Suite(.requires(.exporter),
        .timeLimit(.minutes(2)))
 struct LifecycleTests {
     /// A started exporter child and the means to talk to it.
     struct Exporter {
-        let child: ChildProcess
+        let child: SpawnedProcess
         let port: UInt16
 
-        static func start(_ arguments: [String], in directory: ScratchDirectory, environment: [String: String] = [:],
+        static func start(_ arguments: [String], in directory: TemporaryDirectory, environment: [String: String] = [:],
                           shell prefix: String? = nil, name: String = "exporter") async throws -> Exporter {
             // Port 0: the exporter picks a free one and logs it, so parallel tests never race for a port.
             let all = arguments + ["--web.listen-address=127.0.0.1:0"]
-            let child: ChildProcess
+            let child: SpawnedProcess
             if let prefix {
                 // For limits only a shell sets before exec (ulimit).
-                let command = prefix + "; exec " + ([Programs.exporter!] + all).map { "'\($0)'" }.joined(separator: " ")
-                child = try ChildProcess("/bin/sh", ["-c", command], name: name, logDirectory: directory.url, environment: environment)
+                let command = prefix + "; exec " + ([Program.exporter.path!] + all).map { "'\($0)'" }.joined(separator: " ")
+                child = try SpawnedProcess("/bin/sh", ["-c", command], name: name, logDirectory: directory.url, environment: environment)
             } else {
-                child = try ChildProcess(Programs.exporter!, all, name: name, logDirectory: directory.url, environment: environment)
+                child = try SpawnedProcess(Program.exporter.path!, all, name: name, logDirectory: directory.url, environment: environment)
             }
             let deadline = ContinuousClock.now + .seconds(30)
             while ContinuousClock.now < deadline {
@@ -34,22 +36,22 @@ struct LifecycleTests {
                    let port = UInt16(line[range.upperBound...].prefix { $0.isNumber }) {
                     return Exporter(child: child, port: port)
                 }
-                if let code = child.exitStatus { throw TestError("exporter exited with \(code):\n\(child.output)") }
+                if let code = child.exitStatus { throw TestFailure("exporter exited with \(code):\n\(child.output)") }
                 try await Task.sleep(for: .milliseconds(20))
             }
             Glibc.kill(child.pid, SIGKILL)
-            throw TestError("exporter never logged its address:\n\(child.output)")
+            throw TestFailure("exporter never logged its address:\n\(child.output)")
         }
 
         /// Waits until `path` answers `status` (bounded); fails with the child's log when it exits or never does.
         func waitFor(_ path: String = "/-/ready", status: Int = 200, headers: [(String, String)] = []) async throws {
             let deadline = ContinuousClock.now + .seconds(30)
             while ContinuousClock.now < deadline {
-                if let code = child.exitStatus { throw TestError("exporter exited with \(code):\n\(child.output)") }
+                if let code = child.exitStatus { throw TestFailure("exporter exited with \(code):\n\(child.output)") }
                 if let response = try? await get(path, headers: headers), response.status == status { return }
                 try await Task.sleep(for: .milliseconds(100))
             }
-            throw TestError("\(path) never answered \(status):\n\(child.output)")
+            throw TestFailure("\(path) never answered \(status):\n\(child.output)")
         }
 
         func get(_ path: String, method: String = "GET", headers: [(String, String)] = []) async throws -> RawResponse {
@@ -58,7 +60,7 @@ struct LifecycleTests {
 
         func metrics() async throws -> [String: Double] {
             let response = try await get("/metrics")
-            guard response.status == 200 else { throw TestError("/metrics answered \(response.status)") }
+            guard response.status == 200 else { throw TestFailure("/metrics answered \(response.status)") }
             return parseExposition(response.text)
         }
 
@@ -69,13 +71,13 @@ struct LifecycleTests {
                 if condition(try await metrics()) { return }
                 try await Task.sleep(for: .milliseconds(100))
             }
-            throw TestError("never saw: \(what)\n\(child.output.suffix(3000))")
+            throw TestFailure("never saw: \(what)\n\(child.output.suffix(3000))")
         }
     }
 
     /// Runs `body`, then kills the children and removes the directory, whatever happened.
-    static func withScratch(_ body: (ScratchDirectory) async throws -> Void) async throws {
-        let directory = try ScratchDirectory()
+    static func withScratch(_ body: (TemporaryDirectory) async throws -> Void) async throws {
+        let directory = try TemporaryDirectory()
         do {
             try await body(directory)
         } catch {
@@ -212,12 +214,12 @@ struct LifecycleTests {
             let exporter = try await Exporter.start(["--demo"], in: directory)
             defer { Task { await exporter.child.kill() } }
             try await exporter.waitFor("/-/healthy")
-            let healthy = try await ChildProcess.run(Programs.exporter!, ["healthcheck", "--web.listen-address=127.0.0.1:\(exporter.port)"])
+            let healthy = try await SpawnedProcess.run(Program.exporter.path!, ["healthcheck", "--web.listen-address=127.0.0.1:\(exporter.port)"])
             #expect(healthy.status == 0, "\(healthy.output)")
-            let wildcard = try await ChildProcess.run(Programs.exporter!, ["healthcheck", "--web.listen-address=:\(exporter.port)"])
+            let wildcard = try await SpawnedProcess.run(Program.exporter.path!, ["healthcheck", "--web.listen-address=:\(exporter.port)"])
             #expect(wildcard.status == 0, "\(wildcard.output)")
-            let nobody = try freeLoopbackPorts(1)[0]
-            let down = try await ChildProcess.run(Programs.exporter!, ["healthcheck", "--web.listen-address=127.0.0.1:\(nobody)"])
+            let nobody = try LoopbackPort.free()
+            let down = try await SpawnedProcess.run(Program.exporter.path!, ["healthcheck", "--web.listen-address=127.0.0.1:\(nobody)"])
             #expect(down.status == 1)
             #expect(down.output.contains("healthcheck:"))
         }
@@ -241,7 +243,7 @@ struct LifecycleTests {
             #expect(allowed.status == 200 && allowed.text.contains("runstatus_build_info"))
             #expect(allowed.header("X-Content-Type-Options") == "nosniff")
             // The Dockerfile's HEALTHCHECK has no password: the listener's 401 challenge counts as alive.
-            let probe = try await ChildProcess.run(Programs.exporter!, ["healthcheck", "--web.listen-address=127.0.0.1:\(exporter.port)"])
+            let probe = try await SpawnedProcess.run(Program.exporter.path!, ["healthcheck", "--web.listen-address=127.0.0.1:\(exporter.port)"])
             #expect(probe.status == 0, "\(probe.output)")
             #expect(!exporter.child.output.contains("correct horse"))
         }
@@ -251,12 +253,12 @@ struct LifecycleTests {
         try await Self.withScratch { directory in
             try directory.write("web.json", #"{"basic_auth_users": {"admin": "hunter2"}, "tls_server_config": {}}"#)
             let file = directory.file("web.json")
-            let result = try await ChildProcess.run(Programs.exporter!, ["--demo", "--web.config.file=\(file)"])
+            let result = try await SpawnedProcess.run(Program.exporter.path!, ["--demo", "--web.config.file=\(file)"])
             #expect(result.status == 2)
             #expect(result.output.contains("\(file): basic_auth_users[\"admin\"]: is not a bcrypt hash"), "\(result.output)")
             #expect(result.output.contains("\(file): tls_server_config: TLS is not served by the exporter itself"))
             #expect(!result.output.contains("hunter2"))
-            let missing = try await ChildProcess.run(Programs.exporter!, ["--demo", "--web.config.file=\(directory.file("none.json"))"])
+            let missing = try await SpawnedProcess.run(Program.exporter.path!, ["--demo", "--web.config.file=\(directory.file("none.json"))"])
             #expect(missing.status == 2 && missing.output.contains("cannot read the file"))
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 
 /// A kept-alive loopback connection for the basic-auth load tests, optionally from another loopback source address
 /// (127.0.0.2) so that a flood and a scraper count as different clients. Blocking, with a timeout on every call:
@@ -10,7 +11,7 @@ final class LoopbackConnection: @unchecked Sendable {  // used by one thread at 
 
     init(port: UInt16, from source: String? = nil, timeoutSeconds: Int = 10) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw TestError("socket: errno \(errno)") }
+        guard fd >= 0 else { throw TestFailure("socket: errno \(errno)") }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -19,12 +20,12 @@ final class LoopbackConnection: @unchecked Sendable {  // used by one thread at 
         if let source {
             guard Self.withAddress(source, port: 0, { bind(fd, $0, $1) }) == 0 else {
                 close(fd)
-                throw TestError("bind \(source): errno \(errno)")
+                throw TestFailure("bind \(source): errno \(errno)")
             }
         }
         guard Self.withAddress("127.0.0.1", port: port, { connect(fd, $0, $1) }) == 0 else {
             close(fd)
-            throw TestError("connect 127.0.0.1:\(port): errno \(errno)")
+            throw TestFailure("connect 127.0.0.1:\(port): errno \(errno)")
         }
     }
 
@@ -50,7 +51,7 @@ final class LoopbackConnection: @unchecked Sendable {  // used by one thread at 
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { throw TestError("send: errno \(errno)") }
+            guard n > 0 else { throw TestFailure("send: errno \(errno)") }
             sent += n
         }
     }
@@ -60,7 +61,7 @@ final class LoopbackConnection: @unchecked Sendable {  // used by one thread at 
         try send(Self.request(target, authorization: authorization))
         while true {
             if let response = takeResponse() { return response }
-            guard try fill() else { throw TestError("connection closed before a whole response") }
+            guard try fill() else { throw TestFailure("connection closed before a whole response") }
         }
     }
 
@@ -69,7 +70,7 @@ final class LoopbackConnection: @unchecked Sendable {  // used by one thread at 
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
         let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
         if n == 0 { return false }
-        guard n > 0 else { throw TestError("recv: errno \(errno)") }
+        guard n > 0 else { throw TestFailure("recv: errno \(errno)") }
         buffer.append(contentsOf: chunk[0..<n])
         return true
     }

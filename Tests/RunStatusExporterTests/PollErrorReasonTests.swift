@@ -3,6 +3,7 @@ import Glibc
 import HTTPServer
 import RunStatusModel
 import Synchronization
+import TestSupport
 import Testing
 @testable import RunStatusExporter
 
@@ -68,7 +69,7 @@ private final class RawPeer: Sendable {
                 bind(listener, $0, length) == 0 && listen(listener, 8) == 0 && getsockname(listener, $0, &length) == 0
             }
         }
-        guard ok else { Glibc.close(listener); throw TestError("raw peer: bind failed, errno \(errno)") }
+        guard ok else { Glibc.close(listener); throw TestFailure("raw peer: bind failed, errno \(errno)") }
         port = UInt16(bigEndian: address.sin_port)
         Thread {
             while true {

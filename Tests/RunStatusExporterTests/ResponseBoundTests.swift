@@ -3,6 +3,7 @@ import Glibc
 import HTTPServer
 import RunStatusModel
 import Synchronization
+import TestSupport
 import Testing
 @testable import RunStatusExporter
 
@@ -27,7 +28,7 @@ import Testing
         #expect(error.status == 200)
         // Refused on its Content-Length, before a byte of the body is kept, and the connection closed at once:
         // the server sees its response aborted rather than waiting on its write timeout.
-        #expect(await eventuallyTrue(seconds: 5) { server.counters.abortedResponses == 1 }, "\(server.counters)")
+        #expect(await eventually(timeout: 5) { server.counters.abortedResponses == 1 }, "\(server.counters)")
         await server.shutdown()
     }
 
@@ -85,15 +86,6 @@ enum ResidentMemory {
     }
 }
 
-private func eventuallyTrue(seconds: Int = 10, _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return condition()
-}
-
 /// A one-connection server on its own thread that streams `total` bytes, announced with `Content-Length` or not
 /// (then the body ends when the connection closes), counting what the client took before leaving.
 private final class Streamer: Sendable {
@@ -113,7 +105,7 @@ private final class Streamer: Sendable {
                 bind(listener, $0, length) == 0 && listen(listener, 4) == 0 && getsockname(listener, $0, &length) == 0
             }
         }
-        guard ok else { close(listener); throw TestError("streamer: bind failed, errno \(errno)") }
+        guard ok else { close(listener); throw TestFailure("streamer: bind failed, errno \(errno)") }
         port = UInt16(bigEndian: address.sin_port)
         let fd = listener
         Thread { [self] in

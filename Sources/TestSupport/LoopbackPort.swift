@@ -1,16 +1,18 @@
 import Glibc
 
-/// Free TCP ports on 127.0.0.1, picked by the kernel.
-enum LoopbackPort {
+/// Free TCP ports on 127.0.0.1, picked by the kernel, for children (the exporter, Prometheus) that must be told
+/// their port before they start.
+public enum LoopbackPort {
     /// `count` distinct ports: every socket stays bound until all are picked, so none is handed out twice.
     /// Another process may still take one between here and the child's bind; the child then fails loudly.
-    static func free(count: Int) throws -> [UInt16] {
+    public static func free(count: Int) throws(TestFailure) -> [UInt16] {
         var sockets: [Int32] = []
         defer { sockets.forEach { _ = close($0) } }
         var ports: [UInt16] = []
         for _ in 0..<count {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { throw PortError.system("socket", errno) }
+            // Close-on-exec: a child spawned meanwhile must not keep the port bound.
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else { throw TestFailure("socket: \(String(cString: strerror(errno)))") }
             sockets.append(fd)
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
@@ -22,16 +24,12 @@ enum LoopbackPort {
                     bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
                 }
             }
-            guard bound else { throw PortError.system("bind", errno) }
+            guard bound else { throw TestFailure("bind 127.0.0.1:0: \(String(cString: strerror(errno)))") }
             ports.append(UInt16(bigEndian: address.sin_port))
         }
         return ports
     }
 
-    enum PortError: Error, CustomStringConvertible {
-        case system(String, Int32)
-        var description: String {
-            switch self { case .system(let call, let code): "\(call) on 127.0.0.1 failed: errno \(code)" }
-        }
-    }
+    /// One free port.
+    public static func free() throws(TestFailure) -> UInt16 { try free(count: 1)[0] }
 }
