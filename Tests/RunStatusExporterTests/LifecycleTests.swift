@@ -54,8 +54,8 @@ struct LifecycleTests {
             throw TestFailure("\(path) never answered \(status):\n\(child.output)")
         }
 
-        func get(_ path: String, method: String = "GET", headers: [(String, String)] = []) async throws -> RawResponse {
-            try await rawRequest(port: port, path, method: method, headers: headers)
+        func get(_ path: String, method: String = "GET", headers: [(String, String)] = []) async throws -> TestResponse {
+            try await TestClient.request(port: port, path, method: method, headers: headers)
         }
 
         func metrics() async throws -> [String: Double] {

@@ -94,19 +94,9 @@ private final class Streamer: Sendable {
     private let sent = Mutex<Int?>(nil)
 
     init(total: Int, announce: Bool) throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        let (listener, port) = try LoopbackPort.bind(listening: 4)
         self.listener = listener
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, length) == 0 && listen(listener, 4) == 0 && getsockname(listener, $0, &length) == 0
-            }
-        }
-        guard ok else { close(listener); throw TestFailure("streamer: bind failed, errno \(errno)") }
-        port = UInt16(bigEndian: address.sin_port)
+        self.port = port
         let fd = listener
         Thread { [self] in
             let client = accept(fd, nil, nil)

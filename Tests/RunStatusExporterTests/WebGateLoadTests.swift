@@ -38,9 +38,9 @@ import Testing
                       for duration: Duration) throws -> [Int: Int] {
         let deadline = ContinuousClock.now + duration
         var statuses: [Int: Int] = [:]
-        var connections = try (0..<count).map { try LoopbackConnection(port: port, from: sources[$0 % sources.count]) }
+        var connections = try (0..<count).map { try TestClient.connectNow(port: port, source: sources[$0 % sources.count], timeoutSeconds: 10) }
         for (index, connection) in connections.enumerated() {
-            try connection.send(LoopbackConnection.request("/metrics", authorization: basic(user, "guess-\(index)")))
+            try connection.sendNow(authorizedGet("/metrics", authorization: basic(user, "guess-\(index)")))
         }
         var sent = count
         while ContinuousClock.now < deadline {
@@ -50,14 +50,14 @@ import Testing
             for index in fds.indices where fds[index].revents != 0 {
                 guard try connections[index].fill() else {
                     // Closed by the server: the attacker simply reconnects.
-                    connections[index] = try LoopbackConnection(port: port, from: sources[index % sources.count])
-                    try connections[index].send(LoopbackConnection.request("/metrics", authorization: basic(user, "guess-\(sent)")))
+                    connections[index] = try TestClient.connectNow(port: port, source: sources[index % sources.count], timeoutSeconds: 10)
+                    try connections[index].sendNow(authorizedGet("/metrics", authorization: basic(user, "guess-\(sent)")))
                     sent += 1
                     continue
                 }
-                while let response = connections[index].takeResponse() {
+                while let response = try connections[index].takeResponse() {
                     statuses[response.status, default: 0] += 1
-                    try connections[index].send(LoopbackConnection.request("/metrics", authorization: basic(user, "guess-\(sent)")))
+                    try connections[index].sendNow(authorizedGet("/metrics", authorization: basic(user, "guess-\(sent)")))
                     sent += 1
                 }
             }
@@ -76,7 +76,7 @@ import Testing
     /// `healthcheck` subcommand's probe runs.
     static func scrapeDuringFlood(port: UInt16, sources: [String], floodTime: Duration = .seconds(3)) async throws -> FloodOutcome {
         let good = basic("prometheus", "scrape-secret")
-        let scraper = try LoopbackConnection(port: port)
+        let scraper = try TestClient.connectNow(port: port, timeoutSeconds: 10)
         let first = try await onThread { try scraper.get("/metrics", authorization: good) }
         guard first.status == 200 else { throw TestFailure("the first scrape answered \(first.status)") }
 
@@ -113,7 +113,7 @@ import Testing
             // A first login from the scraper's address while the flood's budget is spent: not penalised by it.
             async let lateLogin = onThread { () throws -> Int in
                 Thread.sleep(forTimeInterval: 1.5)
-                return try LoopbackConnection(port: port).get("/metrics", authorization: Self.basic("late", "late-secret")).status
+                return try TestClient.connectNow(port: port, timeoutSeconds: 10).get("/metrics", authorization: Self.basic("late", "late-secret")).status
             }
             let (latencies, statuses, health) = try await (outcome.latencies, outcome.statuses, outcome.health)
             #expect(health == 0)
@@ -156,7 +156,7 @@ import Testing
                            throttle: .init(burst: 1000, refill: .seconds(1), maxClients: 16))
         try await Self.withGateServer(gate) { port in
             let (unknown, known, costlyKnown) = try await onThread { () throws -> ([Duration], [Duration], [Duration]) in
-                let connection = try LoopbackConnection(port: port)
+                let connection = try TestClient.connectNow(port: port, timeoutSeconds: 10)
                 var unknown: [Duration] = [], known: [Duration] = [], costlyKnown: [Duration] = []
                 func timed(_ user: String, _ password: String) throws -> Duration {
                     let start = ContinuousClock.now
@@ -179,4 +179,19 @@ import Testing
             }
         }
     }
+}
+
+private extension TestClient {
+    /// One request with `authorization` and its response on this kept-alive connection. Blocks.
+    func get(_ target: String, authorization: String?) throws -> TestResponse {
+        try sendNow(authorizedGet(target, authorization: authorization))
+        return try responseNow()
+    }
+}
+
+/// A kept-alive GET of `target` from 127.0.0.1, with basic credentials when given.
+private func authorizedGet(_ target: String, authorization: String?) -> [UInt8] {
+    var text = "GET \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    if let authorization { text += "Authorization: \(authorization)\r\n" }
+    return Array((text + "\r\n").utf8)
 }
