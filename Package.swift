@@ -50,6 +50,8 @@ let package = Package(
         // One fast smoke run of the benchmark binary (N=50, half a second of serving): it prints a clean row.
         // No timing is asserted.
         .testTarget(name: "BenchTests", dependencies: ["runstatus-bench", "ChildProcesses", "TestSupport"]),
+        // The shared spawner and test support themselves: input, exit statuses, process groups, skipping.
+        .testTarget(name: "TestSupportTests", dependencies: ["ChildProcesses", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
