@@ -111,7 +111,7 @@ public final class TestClient: @unchecked Sendable {  // used by one thread at a
     deinit { if !isClosed { Glibc.close(fd) } }
 
     /// Binds an IPv4 socket to `source` with any port; nil when done, else why not.
-    public static func bind(_ fd: Int32, to source: String) -> String? {
+    static func bind(_ fd: Int32, to source: String) -> String? {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         guard inet_pton(AF_INET, source, &address.sin_addr) == 1 else { return "bad source address \(source)" }
@@ -194,7 +194,7 @@ public final class TestClient: @unchecked Sendable {  // used by one thread at a
 
     /// More bytes into the buffer (blocking until some arrive, or the timeout); false at end of input or a reset.
     public func fill() throws -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 256 * 1024)
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
         if count < 0 {
             let code = errno

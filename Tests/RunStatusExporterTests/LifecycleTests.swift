@@ -291,46 +291,36 @@ struct LifecycleTests {
 
     /// Opens `count` connections that send only part of a head, then looks at what each received within 3 s.
     func onThreadOpenConnections(port: UInt16, count: Int) async throws -> FloodOutcome {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                var fds: [Int32] = []
-                defer { fds.forEach { close($0) } }
-                for _ in 0..<count {
-                    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
-                    guard fd >= 0 else { break }
-                    var address = sockaddr_in()
-                    address.sin_family = sa_family_t(AF_INET)
-                    address.sin_port = port.bigEndian
-                    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                    let ok = withUnsafePointer(to: &address) {
-                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                    } == 0
-                    guard ok else { close(fd); continue }
-                    _ = "GET /metrics HTTP/1.1\r\n".withCString { send(fd, $0, 23, Int32(MSG_NOSIGNAL)) }
-                    fds.append(fd)
-                }
-                var outcome = FloodOutcome()
-                let deadline = Date().addingTimeInterval(3)
-                var pending = fds
-                while !pending.isEmpty, Date() < deadline {
-                    var still: [Int32] = []
-                    for fd in pending {
-                        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                        guard poll(&descriptor, 1, 0) > 0 else { still.append(fd); continue }
-                        var buffer = [UInt8](repeating: 0, count: 512)
-                        let n = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-                        if n > 0, String(decoding: buffer[0..<n], as: UTF8.self).hasPrefix("HTTP/1.1 503") {
-                            outcome.answered503 += 1
-                        } else {
-                            outcome.closed += 1
-                        }
+        await onThread {
+            var clients: [TestClient] = []
+            defer { clients.forEach { $0.close() } }
+            for _ in 0..<count {
+                guard let client = try? TestClient.connectNow(port: port) else { continue }
+                try? client.sendNow(Array("GET /metrics HTTP/1.1\r\n".utf8))
+                clients.append(client)
+            }
+            let fds = clients.map(\.fd)
+            var outcome = FloodOutcome()
+            let deadline = Date().addingTimeInterval(3)
+            var pending = fds
+            while !pending.isEmpty, Date() < deadline {
+                var still: [Int32] = []
+                for fd in pending {
+                    var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                    guard poll(&descriptor, 1, 0) > 0 else { still.append(fd); continue }
+                    var buffer = [UInt8](repeating: 0, count: 512)
+                    let n = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+                    if n > 0, String(decoding: buffer[0..<n], as: UTF8.self).hasPrefix("HTTP/1.1 503") {
+                        outcome.answered503 += 1
+                    } else {
+                        outcome.closed += 1
                     }
-                    pending = still
-                    usleep(20_000)
                 }
-                outcome.silent = pending.count
-                continuation.resume(returning: outcome)
-            }.start()
+                pending = still
+                usleep(20_000)
+            }
+            outcome.silent = pending.count
+            return outcome
         }
     }
 }
