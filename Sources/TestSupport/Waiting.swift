@@ -1,13 +1,13 @@
 import Foundation
 
 /// Waits (at most `timeout` seconds, by the clock, however slowly sleeps return on a loaded machine) until
-/// `condition` holds, checking every 20 ms; its last answer. For what another thread or process does on its own
+/// `condition` holds, checking every 50 ms; its last answer. For what another thread or process does on its own
 /// time (a server's counters, a child's scrape), never to show that something did *not* happen.
 public func eventually(timeout: Double = 15, _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
     while ContinuousClock.now < deadline {
         if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
+        try? await Task.sleep(for: .milliseconds(50))
     }
     return try await condition()
 }
