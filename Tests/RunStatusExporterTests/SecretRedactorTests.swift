@@ -150,7 +150,7 @@ import Testing
         let logs = LogCapture()
         let poller = Poller(store: store, fetcher: fetcher, logger: logs.logger, now: ManualClock(1_800_000_000).closure)
         poller.start(config)
-        let listed = await eventually(timeout: 5) {
+        let listed = await eventually(timeout: 30) {
             store.snapshot().targets[0].runs.contains { $0.runID == "ok2" && $0.observation != nil }
         }
         await poller.stop()
