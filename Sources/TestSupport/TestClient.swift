@@ -68,7 +68,12 @@ public final class TestClient: @unchecked Sendable {  // used by one thread at a
         // child inheriting this socket would keep it open after `close()`, and the server would never see the
         // client leave.
         fd = socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw TestFailure("socket: \(errno)") }
+        // A throw below runs deinit (every property is set by then): failures go through `close()`, which closes
+        // once, or deinit would close the number again after another thread reused it.
+        guard fd >= 0 else {
+            isClosed = true
+            throw TestFailure("socket: \(String(cString: strerror(errno)))")
+        }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -76,7 +81,7 @@ public final class TestClient: @unchecked Sendable {  // used by one thread at a
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }
         if let source, let failure = Self.bind(fd, to: source) {
-            Glibc.close(fd)
+            close()
             throw TestFailure(failure)
         }
         var status: Int32
@@ -103,7 +108,7 @@ public final class TestClient: @unchecked Sendable {  // used by one thread at a
         }
         guard status == 0 else {
             let code = errno
-            Glibc.close(fd)
+            close()
             throw TestFailure("connect \(host):\(port): \(String(cString: strerror(code)))")
         }
     }
