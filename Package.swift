@@ -54,25 +54,29 @@ let package = Package(
 
         // posix_spawn'd children with a clean signal mask, for tests and the benchmark that drive real programs.
         .target(name: "ChildProcesses"),
+        // For test targets only (never a product's dependency): loopback ports, temporary directories, the
+        // programs tests run (built or on PATH, skipped loudly when absent), the manual clock, the seeded generator.
+        .target(name: "TestSupport", dependencies: ["ChildProcesses", "VendorSimulator"]),
 
-        .testTarget(name: "ExpositionTests", dependencies: ["Exposition"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
-        .testTarget(name: "RunStatusModelTests", dependencies: ["RunStatusModel"]),
-        .testTarget(name: "VendorSimulatorTests", dependencies: ["VendorSimulator", "HTTPServer"]),
-        .testTarget(name: "RunStoreTests", dependencies: ["Configuration", "RunStatusModel", "RunStore"]),
-        .testTarget(name: "PollingTests", dependencies: ["Polling", "RunStatusModel"]),
-        .testTarget(name: "ServingTests", dependencies: ["HTTPServer", "Serving"]),
-        // Across targets and through the real binary; holds the tests that share this target's helpers until they
-        // move to the shared test-support target.
+        .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "TestSupport"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
+        .testTarget(name: "RunStatusModelTests", dependencies: ["RunStatusModel", "TestSupport"]),
+        .testTarget(name: "VendorSimulatorTests", dependencies: ["VendorSimulator", "HTTPServer", "TestSupport"]),
+        .testTarget(name: "RunStoreTests", dependencies: ["Configuration", "RunStatusModel", "RunStore", "TestSupport"]),
+        .testTarget(name: "PollingTests", dependencies: ["Polling", "RunStatusModel", "TestSupport"]),
+        .testTarget(name: "ServingTests", dependencies: ["HTTPServer", "Serving", "TestSupport"]),
+        // Across targets and through the real binary.
         .testTarget(name: "RunStatusExporterTests",
                     dependencies: ["ChildProcesses", "Configuration", "CurlTransport", "Demo", "Exposition", "HTTPServer",
                                    "Logging", "Polling", "RunStatusExporter", "RunStatusModel", "RunStore", "Serving",
-                                   "VendorSimulator", "runstatus-exporter"]),
+                                   "VendorSimulator", "runstatus-exporter", "TestSupport"]),
         // grafana/ proven on real programs: promtool, amtool, a live Prometheus against the demo exporter.
-        .testTarget(name: "GrafanaTests", dependencies: ["runstatus-exporter", "ChildProcesses"]),
+        .testTarget(name: "GrafanaTests", dependencies: ["runstatus-exporter", "ChildProcesses", "TestSupport"]),
         // One fast smoke run of the benchmark binary (N=50, half a second of serving): it prints a clean row.
         // No timing is asserted.
-        .testTarget(name: "BenchTests", dependencies: ["runstatus-bench"]),
+        .testTarget(name: "BenchTests", dependencies: ["runstatus-bench", "ChildProcesses", "TestSupport"]),
+        // The shared spawner and test support themselves: input, exit statuses, process groups, skipping.
+        .testTarget(name: "TestSupportTests", dependencies: ["ChildProcesses", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -14,14 +14,28 @@ public final class SpawnedProcess: Sendable {
     public let name: String
     public let log: URL
     public let pid: pid_t
+    /// Whether the child leads a process group of its own, which `signal`, `stop` and `kill` then reach whole.
+    public let ownsProcessGroup: Bool
     /// The exit status once reaped: the exit code, or 128 + the signal's number when a signal ended it.
     private let reaped = Mutex<Int32?>(nil)
 
-    /// - Parameter environment: added to (or overriding) this process's environment.
+    /// - Parameters:
+    ///   - environment: added to (or overriding) this process's environment.
+    ///   - input: the child's whole standard input (kept in a file beside the log); none when nil.
+    ///   - newProcessGroup: start the child in a process group of its own, so that stopping it also stops the
+    ///     programs it started (a server's workers).
     public init(_ executable: String, _ arguments: [String], name: String, logDirectory: URL,
-                environment: [String: String] = [:]) throws(SpawnError) {
+                environment: [String: String] = [:], input: [UInt8]? = nil,
+                newProcessGroup: Bool = false) throws(SpawnError) {
         self.name = name
         log = logDirectory.appending(path: "\(name).log")
+        ownsProcessGroup = newProcessGroup
+        var inputPath = "/dev/null"
+        if let input {
+            let file = logDirectory.appending(path: "\(name).stdin")
+            do { try Data(input).write(to: file) } catch { throw SpawnError("cannot write \(file.path): \(error)") }
+            inputPath = file.path
+        }
 
         var merged = ProcessInfo.processInfo.environment
         for (key, value) in environment { merged[key] = value }
@@ -30,8 +44,8 @@ public final class SpawnedProcess: Sendable {
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var child: pid_t = 0
-        let status = SpawnAttributes.withLogging(to: log.path) { files in
-            SpawnAttributes.withClean { posix_spawn(&child, executable, &files, &$0, argv, env) }
+        let status = SpawnAttributes.withLogging(to: log.path, input: inputPath) { files in
+            SpawnAttributes.withClean(newProcessGroup: newProcessGroup) { posix_spawn(&child, executable, &files, &$0, argv, env) }
         }
         guard status == 0 else { throw SpawnError("cannot start \(executable): \(String(cString: strerror(status)))") }
         pid = child
@@ -60,20 +74,34 @@ public final class SpawnedProcess: Sendable {
         return exitStatus
     }
 
-    public func signal(_ number: Int32) { Glibc.kill(pid, number) }
+    public func signal(_ number: Int32) { Glibc.kill(ownsProcessGroup ? -pid : pid, number) }
 
     /// SIGTERM, then SIGKILL if the child has not exited within `grace`.
     public func stop(grace: Duration = .seconds(5)) async {
         guard exitStatus == nil else { return }
-        Glibc.kill(pid, SIGTERM)
+        signal(SIGTERM)
         if await waitForExit(timeout: grace) == nil { await kill() }
     }
 
-    /// SIGKILL if still running: the end of every test, whatever happened.
+    /// SIGKILL if still running: the end of every test, whatever happened. A group's other members get it even
+    /// when its leader has exited.
     public func kill() async {
+        if ownsProcessGroup { Glibc.kill(-pid, SIGKILL) }
         guard exitStatus == nil else { return }
-        Glibc.kill(pid, SIGKILL)
+        signal(SIGKILL)
         _ = await waitForExit(timeout: .seconds(5))
+    }
+
+    /// Runs `body` while the child runs, then kills the child (and its group), whether `body` returned or threw.
+    public func whileRunning<T>(_ body: () async throws -> T) async rethrows -> T {
+        do {
+            let result = try await body()
+            await kill()
+            return result
+        } catch {
+            await kill()
+            throw error
+        }
     }
 
     /// Everything the child printed so far.
@@ -85,8 +113,10 @@ public final class SpawnedProcess: Sendable {
         return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
     }
 
-    /// Runs a short-lived program to completion: its exit status and everything it printed.
+    /// Runs a short-lived program to completion, `input` on its standard input: its exit status and everything it
+    /// printed (standard output and errors together).
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                           input: [UInt8]? = nil,
                            timeout: Duration = .seconds(60)) async throws(SpawnError) -> (status: Int32, output: String) {
         let directory = FileManager.default.temporaryDirectory.appending(path: "spawn-\(UUID().uuidString)")
         do {
@@ -96,7 +126,8 @@ public final class SpawnedProcess: Sendable {
         }
         defer { try? FileManager.default.removeItem(at: directory) }
         let name = URL(fileURLWithPath: executable).lastPathComponent
-        let child = try SpawnedProcess(executable, arguments, name: name, logDirectory: directory, environment: environment)
+        let child = try SpawnedProcess(executable, arguments, name: name, logDirectory: directory, environment: environment,
+                                       input: input)
         guard let status = await child.waitForExit(timeout: timeout) else {
             await child.kill()
             throw SpawnError("\(name) \(arguments.joined(separator: " ")) still running after \(timeout)")
@@ -134,13 +165,14 @@ public enum SpawnAttributes {
         return try body(&attributes)
     }
 
-    /// File actions for a child that logs: standard input from /dev/null, output and errors to `logPath`
+    /// File actions for a child that logs: standard input from `input`, output and errors to `logPath`
     /// (created or truncated), nothing else inherited.
-    public static func withLogging<T>(to logPath: String, _ body: (inout posix_spawn_file_actions_t) throws -> T) rethrows -> T {
+    public static func withLogging<T>(to logPath: String, input: String = "/dev/null",
+                                      _ body: (inout posix_spawn_file_actions_t) throws -> T) rethrows -> T {
         var files = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&files)
         defer { posix_spawn_file_actions_destroy(&files) }
-        posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&files, 0, input, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&files, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&files, 1, 2)
         closeInheritedDescriptors(&files)

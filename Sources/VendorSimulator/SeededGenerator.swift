@@ -1,12 +1,13 @@
 /// SplitMix64: the same seed gives the same generated scenario on every machine (the system generator cannot be seeded).
-struct SeededGenerator: RandomNumberGenerator {
+/// Public because the tests replay their random cases with it too (TestSupport names it).
+public struct SeededGenerator: RandomNumberGenerator {
     private var state: UInt64
 
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         state = seed
     }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9e37_79b9_7f4a_7c15
         var z = state
         z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Configuration
 import CurlTransport
 import Demo
@@ -49,7 +50,7 @@ enum BenchCommand {
         var results: [BenchResult] = []
         var failed = false
         for n in options.runs {
-            let child = try ChildProcess(arguments: options.childArguments(runs: n))
+            let child = try PipedProcess.start(arguments: options.childArguments(runs: n))
             child.closeInput()
             let output = await OffThread.run { child.readToEnd() }
             let status = await OffThread.run { child.waitForExit() }

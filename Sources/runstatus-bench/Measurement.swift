@@ -1,3 +1,4 @@
+import ChildProcesses
 import Configuration
 import CurlTransport
 import Demo
@@ -35,7 +36,7 @@ struct Measurement {
         var uncachedRoutes: Routes
         var uncachedPort: UInt16
         var fetcher: CountingFetcher
-        var simulator: ChildProcess
+        var simulator: PipedProcess
         var port: UInt16
     }
 
@@ -44,8 +45,8 @@ struct Measurement {
         if options.memoryTuning { MemoryTuning.apply() }
         progress("starting the simulator")
         let start = Date().timeIntervalSince1970
-        let simulator = try ChildProcess(arguments: ["--serve-simulator", "--runs=\(runs)", "--seed=\(options.seed)",
-                                                     "--start=\(start)"])
+        let simulator = try PipedProcess.start(arguments: ["--serve-simulator", "--runs=\(runs)", "--seed=\(options.seed)",
+                                                           "--start=\(start)"])
         // On an error this process ends soon, closing the pipe: the simulator sees end of input and ends too.
         let result = try await measure(simulator, start: start)
         _ = await OffThread.run {
@@ -55,7 +56,7 @@ struct Measurement {
         return result
     }
 
-    private func measure(_ simulator: ChildProcess, start: Double) async throws(BenchError) -> BenchResult {
+    private func measure(_ simulator: PipedProcess, start: Double) async throws(BenchError) -> BenchResult {
         guard let line = await OffThread.run({ simulator.readLine() }), line.hasPrefix("port="),
               let simulatorPort = UInt16(line.dropFirst(5)) else {
             throw BenchError("the simulator child did not say its port")
@@ -151,7 +152,7 @@ struct Measurement {
 
     private func timedCycle(_ e: Exporter) async -> BenchResult.Cycle {
         let requests = e.fetcher.requests, failures = e.fetcher.failures
-        let simulatorCPU = e.simulator.cpuSeconds ?? 0
+        let simulatorCPU = ResourceUsage.cpuSeconds(pid: e.simulator.pid) ?? 0
         let cpu = ResourceUsage.processCPUSeconds()
         let started = clock.now
         await e.poller.pollOnce(e.config)
@@ -159,7 +160,7 @@ struct Measurement {
         return BenchResult.Cycle(seconds: elapsed, requests: e.fetcher.requests - requests,
                                  failures: e.fetcher.failures - failures,
                                  exporterCPUSeconds: ResourceUsage.processCPUSeconds() - cpu,
-                                 simulatorCPUSeconds: (e.simulator.cpuSeconds ?? 0) - simulatorCPU)
+                                 simulatorCPUSeconds: (ResourceUsage.cpuSeconds(pid: e.simulator.pid) ?? 0) - simulatorCPU)
     }
 
     /// The /metrics handler itself (not through the cache), one call at a time, on a thread of its own.

@@ -1,16 +1,11 @@
+import ChildProcesses
 import Foundation
 
 /// The serve phase through wrk (`--load=wrk`), for a load generator outside the measured process: `wrk --latency`
 /// with 2 threads, read back from its report (requests/s, the 50th and 99th percentile, errors).
 enum WrkLoad {
     /// wrk on the PATH, if any.
-    static var executable: String? {
-        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let path = "\(directory)/wrk"
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return nil
-    }
+    static var executable: String? { SearchPath.find("wrk") }
 
     struct Report: Sendable {
         var responses = 0
@@ -24,7 +19,7 @@ enum WrkLoad {
 
     /// Blocks for the run: call through `OffThread`.
     static func run(_ wrk: String, port: UInt16, connections: Int, seconds: Double) throws(BenchError) -> Report {
-        let child = try ChildProcess(executable: wrk, arguments: [
+        let child = try PipedProcess.start(executable: wrk, arguments: [
             "--threads", String(min(2, connections)), "--connections", String(connections),
             "--duration", "\(max(1, Int(seconds.rounded())))s", "--timeout", "30s", "--latency",
             "http://127.0.0.1:\(port)/metrics",

@@ -1,4 +1,6 @@
+import ChildProcesses
 import Foundation
+import TestSupport
 import Testing
 
 /// The benchmark binary, run for real at a tiny size: it must measure every phase and print its row.
@@ -6,8 +8,7 @@ import Testing
 struct BenchSmokeTests {
     @Test(.timeLimit(.minutes(2)))
     func printsOneCleanRowForFiftyRuns() async throws {
-        let bench = try #require(Self.benchExecutable(),
-                                 "runstatus-bench not found next to the test binary (\(CommandLine.arguments[0]))")
+        let bench = try #require(Program.bench.path, Comment(rawValue: Program.bench.missing))
         let (status, output) = try await Self.run(bench, ["--runs=50", "--duration=0.5", "--render-samples=2", "--clients=2"])
         #expect(status == 0, "runstatus-bench exited with \(status):\n\(output)")
 
@@ -27,7 +28,7 @@ struct BenchSmokeTests {
     }
 
     @Test func rejectsAnUnknownFlag() async throws {
-        let bench = try #require(Self.benchExecutable())
+        let bench = try #require(Program.bench.path, Comment(rawValue: Program.bench.missing))
         let (status, output) = try await Self.run(bench, ["--frobnicate"])
         #expect(status == 2)
         #expect(output.contains("unknown flag --frobnicate"))
@@ -37,35 +38,8 @@ struct BenchSmokeTests {
         row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    /// `RUNSTATUS_BENCH_BIN` if set, else the runstatus-bench SwiftPM built beside this test binary.
-    static func benchExecutable() -> String? {
-        if let path = ProcessInfo.processInfo.environment["RUNSTATUS_BENCH_BIN"] { return path }
-        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for directory in [testBinary, Bundle.main.bundleURL.deletingLastPathComponent()] {
-            let path = directory.appending(path: "runstatus-bench").path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return nil
-    }
-
-    /// Runs the binary to its end: exit status and stdout plus stderr. Output goes to a file, not a pipe
-    /// nobody drains; the exit is awaited through the termination handler, never by blocking a thread.
+    /// Runs the binary to its end: exit status and stdout plus stderr.
     static func run(_ executable: String, _ arguments: [String]) async throws -> (Int32, String) {
-        let log = FileManager.default.temporaryDirectory.appending(path: "runstatus-bench-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)  // FileHandle below throws if it failed
-        defer { try? FileManager.default.removeItem(at: log) }
-        let handle = try FileHandle(forWritingTo: log)
-        defer { try? handle.close() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
-        }
-        return (status, try String(contentsOf: log, encoding: .utf8))
+        try await SpawnedProcess.run(executable, arguments, timeout: .seconds(110))
     }
 }

@@ -1,12 +1,14 @@
+import ChildProcesses
+import TestSupport
 import Testing
 
 /// grafana/alertmanager/alertmanager.yml checked by amtool, and its routing by severity and vendor exercised.
-@Suite(.enabled(if: Tools.amtool != nil, "amtool not installed: \(Tools.installHint)"))
+@Suite(.requires(.amtool))
 struct AlertmanagerConfigTests {
-    let amtool = Tools.amtool ?? "amtool"
+    let amtool = Program.amtool.path ?? "amtool"
 
     @Test func configIsValid() async throws {
-        let result = try await Subprocess.run(amtool, ["check-config", RepositoryFiles.alertmanagerConfig.path])
+        let result = try await SpawnedProcess.run(amtool, ["check-config", RepositoryFiles.alertmanagerConfig.path])
         #expect(result.status == 0, "amtool check-config:\n\(result.output)")
         #expect(result.output.contains("SUCCESS"), "amtool check-config:\n\(result.output)")
     }
@@ -21,7 +23,7 @@ struct AlertmanagerConfigTests {
         (["severity=warning", "vendor=somethingelse"], "ops-tickets"),
     ])
     func routesBySeverityAndVendor(labels: [String], receivers: String) async throws {
-        let result = try await Subprocess.run(
+        let result = try await SpawnedProcess.run(
             amtool, ["config", "routes", "test", "--config.file=\(RepositoryFiles.alertmanagerConfig.path)"] + labels)
         let answer = result.output.split(separator: "\n").first { !$0.hasPrefix("Warning:") }
         #expect(result.status == 0, "amtool config routes test \(labels):\n\(result.output)")

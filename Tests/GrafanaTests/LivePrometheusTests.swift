@@ -1,21 +1,21 @@
+import ChildProcesses
 import Foundation
+import TestSupport
 import Testing
 
 /// The shipped scrape config, alert rules, Alertmanager config and dashboard on the real programs: the exporter in
 /// demo mode, Prometheus and Alertmanager, all on loopback ports picked free. Grafana is not packaged here, so its
 /// part is proven through the queries it would run: every dashboard expression, variables substituted as Grafana
 /// does, must evaluate without error and return data; and the failed-run alert must fire and reach Alertmanager.
-@Suite(.enabled(if: Tools.prometheus != nil, "prometheus not installed: \(Tools.installHint)"),
-       .enabled(if: Tools.alertmanager != nil, "prometheus-alertmanager not installed: \(Tools.installHint)"))
+@Suite(.requires(.prometheus, .alertmanager))
 struct LivePrometheusTests {
     /// Bounds the wait for scrapes, rule evaluations and the demo's runs to move (the demo fails a run ~30 s in).
     static let patience: Duration = .seconds(90)
 
     @Test(.timeLimit(.minutes(3)))
     func dashboardQueriesAndFailedRunAlertOnRealPrometheus() async throws {
-        let exporter = try #require(Self.exporterExecutable(),
-            "runstatus-exporter not found next to the test binary (\(CommandLine.arguments[0])) nor in .build/debug")
-        let directory = try TemporaryDirectory()
+        let exporter = try #require(Program.exporter.path, Comment(rawValue: Program.exporter.missing))
+        let directory = try TemporaryDirectory(prefix: "grafana-tests")
         defer { directory.remove() }
         let ports = try LoopbackPort.free(count: 3)
         let (exporterPort, prometheusPort, alertmanagerPort) = (ports[0], ports[1], ports[2])
@@ -28,18 +28,18 @@ struct LivePrometheusTests {
         let logs = directory.url
         let data = directory.url.appending(path: "data")
 
-        var children: [Subprocess] = []
+        var children: [SpawnedProcess] = []
         do {
-            children.append(try Subprocess(exporter, ["--demo", "--web.listen-address=127.0.0.1:\(exporterPort)"],
+            children.append(try SpawnedProcess(exporter, ["--demo", "--web.listen-address=127.0.0.1:\(exporterPort)"],
                                            name: "runstatus-exporter", logDirectory: logs))
-            children.append(try Subprocess(Tools.alertmanager ?? "alertmanager", [
+            children.append(try SpawnedProcess(Program.alertmanager.path ?? "alertmanager", [
                 "--config.file=\(RepositoryFiles.alertmanagerConfig.path)",
                 "--storage.path=\(data.appending(path: "alertmanager").path)",
                 "--web.listen-address=127.0.0.1:\(alertmanagerPort)",
                 "--cluster.listen-address=",  // no gossip port: a single instance
                 "--log.level=warn",
             ], name: "alertmanager", logDirectory: logs))
-            children.append(try Subprocess(Tools.prometheus ?? "prometheus", [
+            children.append(try SpawnedProcess(Program.prometheus.path ?? "prometheus", [
                 "--config.file=\(config.path)",
                 "--storage.tsdb.path=\(data.appending(path: "prometheus").path)",
                 "--web.listen-address=127.0.0.1:\(prometheusPort)",
@@ -56,7 +56,7 @@ struct LivePrometheusTests {
         await Self.stop(children)
     }
 
-    static func check(children: [Subprocess], exporter: PrometheusAPI, prometheus: PrometheusAPI,
+    static func check(children: [SpawnedProcess], exporter: PrometheusAPI, prometheus: PrometheusAPI,
                       alertmanager: PrometheusAPI) async throws {
         let started = ContinuousClock.now
         let deadline = started + patience
@@ -153,24 +153,7 @@ struct LivePrometheusTests {
         return text
     }
 
-    /// `RUNSTATUS_EXPORTER_BIN` if set, else the runstatus-exporter SwiftPM built beside this test binary.
-    static func exporterExecutable() -> String? {
-        if let path = ProcessInfo.processInfo.environment["RUNSTATUS_EXPORTER_BIN"] { return path }
-        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [testBinary, Bundle.main.bundleURL.deletingLastPathComponent(),
-                          RepositoryFiles.root.appending(path: ".build/debug")]
-        for directory in candidates {
-            let path = directory.appending(path: "runstatus-exporter").path
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-               FileManager.default.isExecutableFile(atPath: path) {
-                return path
-            }
-        }
-        return nil
-    }
-
-    static func requireRunning(_ children: [Subprocess]) throws {
+    static func requireRunning(_ children: [SpawnedProcess]) throws {
         for child in children {
             if let status = child.exitStatus { throw ChildExited(name: child.name, status: status, log: child.logTail()) }
         }
@@ -181,13 +164,13 @@ struct LivePrometheusTests {
         var description: String { "\(name) exited early with status \(status); its log ends:\n\(log)" }
     }
 
-    static func logTails(_ children: [Subprocess]) -> String {
+    static func logTails(_ children: [SpawnedProcess]) -> String {
         children.map { "--- \($0.name) log:\n\($0.logTail(lines: 15))" }.joined(separator: "\n")
     }
 
     /// In a task of its own: a cancelled test (time limit) must still end its children, and cancellation would
     /// cut the grace period's sleeps short.
-    static func stop(_ children: [Subprocess]) async {
+    static func stop(_ children: [SpawnedProcess]) async {
         await Task {
             for child in children.reversed() { await child.stop() }
         }.value

@@ -1,10 +1,9 @@
 import Foundation
+import TestSupport
 
-/// The shipped files under grafana/, found from this source file so the tests run from any working directory.
+/// The shipped files under grafana/.
 enum RepositoryFiles {
-    static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let grafana = root.appending(path: "grafana")
+    static let grafana = Repository.root.appending(path: "grafana")
     static let prometheusConfig = grafana.appending(path: "prometheus/prometheus.yml")
     static let alertRules = grafana.appending(path: "prometheus/alerts.yml")
     static let alertRuleTests = grafana.appending(path: "prometheus/alerts_test.yml")

@@ -1,5 +1,6 @@
 import Dispatch
 import Glibc
+import TestSupport
 import Testing
 @testable import HTTPServer
 
@@ -157,9 +158,13 @@ import Testing
             }
             #expect(hoard.statuses == [401: 2100, 200: 2100])
             #expect(server.counters.openConnections == 4096)
+            // Held open to the end: a fresh client closing early would free a slot, and the next one would evict
+            // nobody.
+            var freshClients: [TestClient] = []
             for source in ["127.0.0.3", "127.0.0.2"] {
                 let start = ContinuousClock.now
                 let fresh = try await TestClient.connect(port: port, source: source)
+                freshClients.append(fresh)
                 try await fresh.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
                 #expect(try await fresh.response().text == "ok")
                 let elapsed = ContinuousClock.now - start
@@ -167,6 +172,7 @@ import Testing
             }
             #expect(server.counters.rejectedOverCapacity == 0)
             #expect(server.counters.evictedIdleConnections == 104 + 2)
+            freshClients.forEach { $0.close() }
             hoard.close()
         }
     }

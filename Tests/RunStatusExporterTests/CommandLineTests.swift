@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Configuration
 @testable import CurlTransport
@@ -32,14 +33,13 @@ import Testing
     }
 
     @Test func invalidConfigExitsWithStatus2AndCheckExitsWith0() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("runstatus-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let bad = dir.appendingPathComponent("bad.json")
+        let dir = try TemporaryDirectory(prefix: "runstatus-cli")
+        defer { dir.remove() }
+        let bad = dir.url.appending(path: "bad.json")
         try #"{"targets":[{"name":"a","vendor":"oracle","url":"http://x","runs":[]}]}"#.write(to: bad, atomically: true, encoding: .utf8)
         #expect(await ExporterCommand.run(["--config.file=\(bad.path)"]) == 2)
         #expect(await ExporterCommand.run(["--config.file=\(bad.path)", "--config.check"]) == 2)
-        let good = dir.appendingPathComponent("good.json")
+        let good = dir.url.appending(path: "good.json")
         try #"{"targets":[{"name":"a","vendor":"wes","url":"http://x/ga4gh/wes/v1","runs":["r1"]}]}"#.write(to: good, atomically: true, encoding: .utf8)
         #expect(await ExporterCommand.run(["--config.file=\(good.path)", "--config.check"]) == 0)
         #expect(await ExporterCommand.run(["--version"]) == 0)

@@ -1,6 +1,7 @@
 import ChildProcesses
 import Foundation
 import RunStatusModel
+import TestSupport
 import Testing
 @testable import Configuration
 @testable import CurlTransport
@@ -42,7 +43,7 @@ import Testing
     static let environment = ["RST_TEST_LF_TOKEN": "env-token\n123"]
 
     @Test func eachIsAProblemWithItsPath() throws {
-        let directory = try ScratchDirectory()
+        let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.write("token", "file-token\nsecond-line\n")
         try FileManager.default.createDirectory(atPath: directory.file("dir"), withIntermediateDirectories: false)
@@ -95,7 +96,7 @@ import Testing
     }
 
     @Test func aConfigPathThatIsADirectorySaysSo() throws {
-        let directory = try ScratchDirectory()
+        let directory = try TemporaryDirectory()
         defer { directory.remove() }
         #expect(throws: ConfigError.self) { try ConfigLoader().load(path: directory.url.path) }
         do { _ = try ConfigLoader().load(path: directory.url.path) } catch {
@@ -109,9 +110,9 @@ import Testing
 
     /// The real program, at start and with `--config.check`: exit 2 and one plain line; never a secret, never
     /// Foundation's error numbers.
-    @Test(.enabled(if: Programs.exporter != nil, "runstatus-exporter not built next to the tests"))
+    @Test(.requires(.exporter))
     func theProgramExitsWith2AtStartAndOnCheck() async throws {
-        let directory = try ScratchDirectory()
+        let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.write("token", "file-token\nsecond-line\n")
         try FileManager.default.createDirectory(atPath: directory.file("dir"), withIntermediateDirectories: false)
@@ -127,7 +128,7 @@ import Testing
         for r in runs {
             for check in [true, false] {
                 let args = ["--config.file=\(r.file)", "--web.listen-address=127.0.0.1:0"] + (check ? ["--config.check"] : [])
-                let result = try await ChildProcess.run(Programs.exporter!, args, environment: Self.environment, timeout: .seconds(20))
+                let result = try await SpawnedProcess.run(Program.exporter.path!, args, environment: Self.environment, timeout: .seconds(20))
                 #expect(result.status == 2, "\(r.name), check \(check): \(result.output)")
                 let expected = r.path.isEmpty ? "\(r.file): \(r.problem)" : "\(r.file): \(r.path): \(r.problem)"
                 #expect(result.output.contains(expected), "\(r.name), check \(check): \(result.output)")
@@ -140,7 +141,7 @@ import Testing
     /// After start the file is only read per cycle: a directory or a line break there skips that target's cycle
     /// with a line that says why (and holds no secret), and the next good value is used.
     @Test func aCredentialsFileThatGoesBadAfterStartSkipsTheCycle() async throws {
-        let directory = try ScratchDirectory()
+        let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("token")
         try directory.write("token", "first-token-1\n")

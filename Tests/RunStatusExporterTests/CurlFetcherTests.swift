@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import HTTPServer
 import RunStatusModel
+import TestSupport
 import Testing
 @testable import Configuration
 @testable import CurlTransport
@@ -182,19 +183,7 @@ private struct SilentPeer {
     let port: UInt16
 
     init(listening: Bool) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let fd = fd
-        let ok = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && (!listening || listen(fd, 8) == 0) && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard ok else { Glibc.close(fd); throw TestError("silent peer: bind failed, errno \(errno)") }
-        port = UInt16(bigEndian: address.sin_port)
+        (fd, port) = try LoopbackPort.bind(listening: listening ? 8 : nil)
     }
 
     func close() { Glibc.close(fd) }

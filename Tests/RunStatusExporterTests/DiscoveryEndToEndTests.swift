@@ -1,6 +1,8 @@
+import ChildProcesses
 import Foundation
 import HTTPServer
 import RunStatusModel
+import TestSupport
 import Testing
 import VendorSimulator
 @testable import Configuration
@@ -312,7 +314,7 @@ import VendorSimulator
 
 /// The new families pass `promtool check metrics` with no lint finding.
 @Suite struct DiscoveryPromtoolTests {
-    @Test(.enabled(if: PromtoolTests.promtool != nil, "promtool not installed (apt-get install prometheus); .ci/run installs it"))
+    @Test(.requires(.promtool))
     func discoveryFamiliesPassPromtoolLint() async throws {
         let t0 = DiscoveryEndToEndTests.t0
         let scenario = SimulatorScenario(start: t0, runs: (0..<6).map { i in
@@ -334,7 +336,7 @@ import VendorSimulator
                 .render(format: .text).body, as: UTF8.self)
             #expect(body.contains("runstatus_discovered_runs{") && body.contains("runstatus_series_dropped_total{")
                 && body.contains("runstatus_rate_limit_waits_total{"))
-            let (status, text) = try await runProgram(PromtoolTests.promtool!, ["check", "metrics"], input: Data(body.utf8))
+            let (status, text) = try await SpawnedProcess.run(Program.promtool.path!, ["check", "metrics"], input: Array(body.utf8))
             #expect(status == 0, "promtool check metrics failed:\n\(text)")
             #expect(text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool lint findings:\n\(text)")
         }

@@ -1,5 +1,7 @@
+import ChildProcesses
 import Foundation
 import HTTPServer
+import TestSupport
 import Testing
 import VendorSimulator
 import Demo
@@ -222,14 +224,12 @@ import Demo
 
 /// `promtool check metrics` on real output: format errors and lint findings both fail.
 @Suite struct PromtoolTests {
-    static let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }
-
-    @Test(.enabled(if: promtool != nil, "promtool not installed (apt-get install prometheus); .ci/run installs it"))
+    @Test(.requires(.promtool))
     func realOutputPassesPromtoolLint() async throws {
         try await EndToEndTests.withExporter(EndToEndTests.scenario(), clockAt: EndToEndTests.t0 + 1000) { r in
             _ = try await httpGet(r.base + "/nope")  // so http_requests_total has a 404 series too
             let body = try await httpGet(r.base + "/metrics").2
-            let (status, text) = try await runProgram(Self.promtool!, ["check", "metrics"], input: Data(body.utf8))
+            let (status, text) = try await SpawnedProcess.run(Program.promtool.path!, ["check", "metrics"], input: Array(body.utf8))
             #expect(status == 0, "promtool check metrics failed:\n\(text)")
             #expect(text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool lint findings:\n\(text)")
         }

@@ -1,6 +1,7 @@
 import Exposition
 import Foundation
 import HTTPServer
+import TestSupport
 import Testing
 import VendorSimulator
 @testable import Configuration
@@ -13,7 +14,8 @@ import VendorSimulator
 
 /// Both exposition formats of real exporter output, read by an independent parser (Python's prometheus_client,
 /// the reference client library) and by our own strict reader, compared series by series.
-@Suite(.enabled(if: Programs.hasPrometheusClient, Comment(rawValue: Programs.prometheusClientHint)))
+@Suite(.requiresPython(importing: "prometheus_client.parser", "prometheus_client.openmetrics.parser",
+                       hint: "pip install prometheus_client; .ci/run does it"))
 struct ExpositionCrossCheckTests {
     /// Label values that need every escape, and text outside ASCII.
     static let awkward = "a \"quoted\" back\\slash\nnew line, ünïcödé ✓"
@@ -23,10 +25,10 @@ struct ExpositionCrossCheckTests {
             config.targets[0].runs[0].labels = [LabelPair("team", Self.awkward), LabelPair("empty", "")]
         }) { r in
             let port = try #require(URL(string: r.base)?.port).map { UInt16($0) }!
-            _ = try await rawRequest(port: port, "/nope")  // a 404 series for runstatus_http_requests_total
-            _ = try await rawRequest(port: port, "/metrics")  // and the /metrics series, in both scrapes below
-            let text = try await rawRequest(port: port, "/metrics")
-            let openMetrics = try await rawRequest(port: port, "/metrics", headers: [
+            _ = try await TestClient.request(port: port, "/nope")  // a 404 series for runstatus_http_requests_total
+            _ = try await TestClient.request(port: port, "/metrics")  // and the /metrics series, in both scrapes below
+            let text = try await TestClient.request(port: port, "/metrics")
+            let openMetrics = try await TestClient.request(port: port, "/metrics", headers: [
                 ("Accept", "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,"
                     + "application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=0.0.4;q=0.3,*/*;q=0.2"),
             ])
@@ -134,25 +136,25 @@ struct ExpositionCrossCheckTests {
     @Test func servesGzipToScrapersThatAcceptIt() async throws {
         try await EndToEndTests.withExporter(EndToEndTests.scenario(), clockAt: EndToEndTests.t0 + 1000) { r in
             let port = try #require(URL(string: r.base)?.port).map { UInt16($0) }!
-            let zipped = try await rawRequest(port: port, "/metrics", headers: [("Accept-Encoding", "gzip")])
+            let zipped = try await TestClient.request(port: port, "/metrics", headers: [("Accept-Encoding", "gzip")])
             #expect(zipped.header("Content-Encoding") == "gzip")
             #expect(zipped.header("Vary") == "Accept-Encoding")
             #expect(zipped.header("Content-Length") == String(zipped.body.count))
             let unzipped = String(decoding: try #require(Gzip.decompress(zipped.body)), as: UTF8.self)
-            let plain = try await rawRequest(port: port, "/metrics", headers: [("Accept-Encoding", "gzip;q=0, identity")])
+            let plain = try await TestClient.request(port: port, "/metrics", headers: [("Accept-Encoding", "gzip;q=0, identity")])
             #expect(plain.header("Content-Encoding") == nil)
             #expect(plain.header("Vary") == "Accept-Encoding")
             let series = { (text: String) throws in Set(try parseExpositionStrictly(text, openMetrics: false).samples.map(\.name)) }
             #expect(try series(unzipped) == series(plain.text))
             #expect(zipped.body.count < plain.body.count / 3)
             // HEAD announces what GET would send.
-            let head = try await rawRequest(port: port, "/metrics", method: "HEAD", headers: [("Accept-Encoding", "gzip")])
+            let head = try await TestClient.request(port: port, "/metrics", method: "HEAD", headers: [("Accept-Encoding", "gzip")])
             #expect(head.header("Content-Encoding") == "gzip" && head.body.isEmpty)
             // OpenMetrics compresses too, and only /metrics does.
-            let om = try await rawRequest(port: port, "/metrics", headers: [
+            let om = try await TestClient.request(port: port, "/metrics", headers: [
                 ("Accept", "application/openmetrics-text; version=1.0.0"), ("Accept-Encoding", "gzip")])
             #expect(String(decoding: Gzip.decompress(om.body) ?? [], as: UTF8.self).hasSuffix("# EOF\n"))
-            let landing = try await rawRequest(port: port, "/", headers: [("Accept-Encoding", "gzip")])
+            let landing = try await TestClient.request(port: port, "/", headers: [("Accept-Encoding", "gzip")])
             #expect(landing.header("Content-Encoding") == nil && landing.status == 200)
         }
     }

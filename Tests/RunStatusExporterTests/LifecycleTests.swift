@@ -1,6 +1,8 @@
+import ChildProcesses
 import Foundation
 import Glibc
 import HTTPServer
+import TestSupport
 import Testing
 import VendorSimulator
 @testable import Configuration
@@ -13,25 +15,25 @@ import VendorSimulator
 
 /// The built binary, spawned for real: signals, reload by SIGHUP and POST, healthcheck, web config, file
 /// descriptor exhaustion. Each test has its own ports and files, and kills what it started whatever happens.
-@Suite(.enabled(if: Programs.exporter != nil, "runstatus-exporter not built next to the tests"),
+@Suite(.requires(.exporter),
        .timeLimit(.minutes(2)))
 struct LifecycleTests {
     /// A started exporter child and the means to talk to it.
     struct Exporter {
-        let child: ChildProcess
+        let child: SpawnedProcess
         let port: UInt16
 
-        static func start(_ arguments: [String], in directory: ScratchDirectory, environment: [String: String] = [:],
+        static func start(_ arguments: [String], in directory: TemporaryDirectory, environment: [String: String] = [:],
                           shell prefix: String? = nil, name: String = "exporter") async throws -> Exporter {
             // Port 0: the exporter picks a free one and logs it, so parallel tests never race for a port.
             let all = arguments + ["--web.listen-address=127.0.0.1:0"]
-            let child: ChildProcess
+            let child: SpawnedProcess
             if let prefix {
                 // For limits only a shell sets before exec (ulimit).
-                let command = prefix + "; exec " + ([Programs.exporter!] + all).map { "'\($0)'" }.joined(separator: " ")
-                child = try ChildProcess("/bin/sh", ["-c", command], name: name, logDirectory: directory.url, environment: environment)
+                let command = prefix + "; exec " + ([Program.exporter.path!] + all).map { "'\($0)'" }.joined(separator: " ")
+                child = try SpawnedProcess("/bin/sh", ["-c", command], name: name, logDirectory: directory.url, environment: environment)
             } else {
-                child = try ChildProcess(Programs.exporter!, all, name: name, logDirectory: directory.url, environment: environment)
+                child = try SpawnedProcess(Program.exporter.path!, all, name: name, logDirectory: directory.url, environment: environment)
             }
             let deadline = ContinuousClock.now + .seconds(30)
             while ContinuousClock.now < deadline {
@@ -40,31 +42,31 @@ struct LifecycleTests {
                    let port = UInt16(line[range.upperBound...].prefix { $0.isNumber }) {
                     return Exporter(child: child, port: port)
                 }
-                if let code = child.exitStatus { throw TestError("exporter exited with \(code):\n\(child.output)") }
+                if let code = child.exitStatus { throw TestFailure("exporter exited with \(code):\n\(child.output)") }
                 try await Task.sleep(for: .milliseconds(20))
             }
             Glibc.kill(child.pid, SIGKILL)
-            throw TestError("exporter never logged its address:\n\(child.output)")
+            throw TestFailure("exporter never logged its address:\n\(child.output)")
         }
 
         /// Waits until `path` answers `status` (bounded); fails with the child's log when it exits or never does.
         func waitFor(_ path: String = "/-/ready", status: Int = 200, headers: [(String, String)] = []) async throws {
             let deadline = ContinuousClock.now + .seconds(30)
             while ContinuousClock.now < deadline {
-                if let code = child.exitStatus { throw TestError("exporter exited with \(code):\n\(child.output)") }
+                if let code = child.exitStatus { throw TestFailure("exporter exited with \(code):\n\(child.output)") }
                 if let response = try? await get(path, headers: headers), response.status == status { return }
                 try await Task.sleep(for: .milliseconds(100))
             }
-            throw TestError("\(path) never answered \(status):\n\(child.output)")
+            throw TestFailure("\(path) never answered \(status):\n\(child.output)")
         }
 
-        func get(_ path: String, method: String = "GET", headers: [(String, String)] = []) async throws -> RawResponse {
-            try await rawRequest(port: port, path, method: method, headers: headers)
+        func get(_ path: String, method: String = "GET", headers: [(String, String)] = []) async throws -> TestResponse {
+            try await TestClient.request(port: port, path, method: method, headers: headers)
         }
 
         func metrics() async throws -> [String: Double] {
             let response = try await get("/metrics")
-            guard response.status == 200 else { throw TestError("/metrics answered \(response.status)") }
+            guard response.status == 200 else { throw TestFailure("/metrics answered \(response.status)") }
             return parseExposition(response.text)
         }
 
@@ -75,13 +77,13 @@ struct LifecycleTests {
                 if condition(try await metrics()) { return }
                 try await Task.sleep(for: .milliseconds(100))
             }
-            throw TestError("never saw: \(what)\n\(child.output.suffix(3000))")
+            throw TestFailure("never saw: \(what)\n\(child.output.suffix(3000))")
         }
     }
 
     /// Runs `body`, then kills the children and removes the directory, whatever happened.
-    static func withScratch(_ body: (ScratchDirectory) async throws -> Void) async throws {
-        let directory = try ScratchDirectory()
+    static func withScratch(_ body: (TemporaryDirectory) async throws -> Void) async throws {
+        let directory = try TemporaryDirectory()
         do {
             try await body(directory)
         } catch {
@@ -218,12 +220,12 @@ struct LifecycleTests {
             let exporter = try await Exporter.start(["--demo"], in: directory)
             defer { Task { await exporter.child.kill() } }
             try await exporter.waitFor("/-/healthy")
-            let healthy = try await ChildProcess.run(Programs.exporter!, ["healthcheck", "--web.listen-address=127.0.0.1:\(exporter.port)"])
+            let healthy = try await SpawnedProcess.run(Program.exporter.path!, ["healthcheck", "--web.listen-address=127.0.0.1:\(exporter.port)"])
             #expect(healthy.status == 0, "\(healthy.output)")
-            let wildcard = try await ChildProcess.run(Programs.exporter!, ["healthcheck", "--web.listen-address=:\(exporter.port)"])
+            let wildcard = try await SpawnedProcess.run(Program.exporter.path!, ["healthcheck", "--web.listen-address=:\(exporter.port)"])
             #expect(wildcard.status == 0, "\(wildcard.output)")
-            let nobody = try freeLoopbackPorts(1)[0]
-            let down = try await ChildProcess.run(Programs.exporter!, ["healthcheck", "--web.listen-address=127.0.0.1:\(nobody)"])
+            let nobody = try LoopbackPort.free()
+            let down = try await SpawnedProcess.run(Program.exporter.path!, ["healthcheck", "--web.listen-address=127.0.0.1:\(nobody)"])
             #expect(down.status == 1)
             #expect(down.output.contains("healthcheck:"))
         }
@@ -247,7 +249,7 @@ struct LifecycleTests {
             #expect(allowed.status == 200 && allowed.text.contains("runstatus_build_info"))
             #expect(allowed.header("X-Content-Type-Options") == "nosniff")
             // The Dockerfile's HEALTHCHECK has no password: the listener's 401 challenge counts as alive.
-            let probe = try await ChildProcess.run(Programs.exporter!, ["healthcheck", "--web.listen-address=127.0.0.1:\(exporter.port)"])
+            let probe = try await SpawnedProcess.run(Program.exporter.path!, ["healthcheck", "--web.listen-address=127.0.0.1:\(exporter.port)"])
             #expect(probe.status == 0, "\(probe.output)")
             #expect(!exporter.child.output.contains("correct horse"))
         }
@@ -257,12 +259,12 @@ struct LifecycleTests {
         try await Self.withScratch { directory in
             try directory.write("web.json", #"{"basic_auth_users": {"admin": "hunter2"}, "tls_server_config": {}}"#)
             let file = directory.file("web.json")
-            let result = try await ChildProcess.run(Programs.exporter!, ["--demo", "--web.config.file=\(file)"])
+            let result = try await SpawnedProcess.run(Program.exporter.path!, ["--demo", "--web.config.file=\(file)"])
             #expect(result.status == 2)
             #expect(result.output.contains("\(file): basic_auth_users[\"admin\"]: is not a bcrypt hash"), "\(result.output)")
             #expect(result.output.contains("\(file): tls_server_config: TLS is not served by the exporter itself"))
             #expect(!result.output.contains("hunter2"))
-            let missing = try await ChildProcess.run(Programs.exporter!, ["--demo", "--web.config.file=\(directory.file("none.json"))"])
+            let missing = try await SpawnedProcess.run(Program.exporter.path!, ["--demo", "--web.config.file=\(directory.file("none.json"))"])
             #expect(missing.status == 2 && missing.output.contains("cannot read the file"))
         }
     }
@@ -295,46 +297,36 @@ struct LifecycleTests {
 
     /// Opens `count` connections that send only part of a head, then looks at what each received within 3 s.
     func onThreadOpenConnections(port: UInt16, count: Int) async throws -> FloodOutcome {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                var fds: [Int32] = []
-                defer { fds.forEach { close($0) } }
-                for _ in 0..<count {
-                    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
-                    guard fd >= 0 else { break }
-                    var address = sockaddr_in()
-                    address.sin_family = sa_family_t(AF_INET)
-                    address.sin_port = port.bigEndian
-                    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                    let ok = withUnsafePointer(to: &address) {
-                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                    } == 0
-                    guard ok else { close(fd); continue }
-                    _ = "GET /metrics HTTP/1.1\r\n".withCString { send(fd, $0, 23, Int32(MSG_NOSIGNAL)) }
-                    fds.append(fd)
-                }
-                var outcome = FloodOutcome()
-                let deadline = Date().addingTimeInterval(3)
-                var pending = fds
-                while !pending.isEmpty, Date() < deadline {
-                    var still: [Int32] = []
-                    for fd in pending {
-                        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                        guard poll(&descriptor, 1, 0) > 0 else { still.append(fd); continue }
-                        var buffer = [UInt8](repeating: 0, count: 512)
-                        let n = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-                        if n > 0, String(decoding: buffer[0..<n], as: UTF8.self).hasPrefix("HTTP/1.1 503") {
-                            outcome.answered503 += 1
-                        } else {
-                            outcome.closed += 1
-                        }
+        await onThread {
+            var clients: [TestClient] = []
+            defer { clients.forEach { $0.close() } }
+            for _ in 0..<count {
+                guard let client = try? TestClient.connectNow(port: port) else { continue }
+                try? client.sendNow(Array("GET /metrics HTTP/1.1\r\n".utf8))
+                clients.append(client)
+            }
+            let fds = clients.map(\.fd)
+            var outcome = FloodOutcome()
+            let deadline = Date().addingTimeInterval(3)
+            var pending = fds
+            while !pending.isEmpty, Date() < deadline {
+                var still: [Int32] = []
+                for fd in pending {
+                    var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                    guard poll(&descriptor, 1, 0) > 0 else { still.append(fd); continue }
+                    var buffer = [UInt8](repeating: 0, count: 512)
+                    let n = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+                    if n > 0, String(decoding: buffer[0..<n], as: UTF8.self).hasPrefix("HTTP/1.1 503") {
+                        outcome.answered503 += 1
+                    } else {
+                        outcome.closed += 1
                     }
-                    pending = still
-                    usleep(20_000)
                 }
-                outcome.silent = pending.count
-                continuation.resume(returning: outcome)
-            }.start()
+                pending = still
+                usleep(20_000)
+            }
+            outcome.silent = pending.count
+            return outcome
         }
     }
 }

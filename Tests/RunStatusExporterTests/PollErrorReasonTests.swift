@@ -3,6 +3,7 @@ import Glibc
 import HTTPServer
 import RunStatusModel
 import Synchronization
+import TestSupport
 import Testing
 @testable import Configuration
 @testable import CurlTransport
@@ -63,19 +64,9 @@ private final class RawPeer: Sendable {
     private let listener: Int32
 
     init(answer: [UInt8]) throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        let (listener, port) = try LoopbackPort.bind(listening: 8)
         self.listener = listener
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, length) == 0 && listen(listener, 8) == 0 && getsockname(listener, $0, &length) == 0
-            }
-        }
-        guard ok else { Glibc.close(listener); throw TestError("raw peer: bind failed, errno \(errno)") }
-        port = UInt16(bigEndian: address.sin_port)
+        self.port = port
         Thread {
             while true {
                 let client = accept(listener, nil, nil)

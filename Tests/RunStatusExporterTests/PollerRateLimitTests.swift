@@ -1,5 +1,6 @@
 import Foundation
 import RunStatusModel
+import TestSupport
 import Testing
 @testable import Configuration
 @testable import CurlTransport

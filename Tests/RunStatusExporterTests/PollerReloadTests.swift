@@ -1,6 +1,7 @@
 import Foundation
 import RunStatusModel
 import Synchronization
+import TestSupport
 import Testing
 @testable import Configuration
 @testable import CurlTransport

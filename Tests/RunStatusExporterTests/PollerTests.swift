@@ -1,6 +1,7 @@
 import Foundation
 import RunStatusModel
 import Synchronization
+import TestSupport
 import Testing
 @testable import Configuration
 @testable import CurlTransport
@@ -131,10 +132,9 @@ final class FakeFetcher: Fetcher {
     }
 
     @Test func credentialsFileIsReadOnEveryCycle() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("runstatus-cred-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let file = dir.appendingPathComponent("token")
+        let dir = try TemporaryDirectory(prefix: "runstatus-cred")
+        defer { dir.remove() }
+        let file = dir.url.appending(path: "token")
         try "first-token\n".write(to: file, atomically: true, encoding: .utf8)
         let fetcher = FakeFetcher { _, _ in .success(VendorResponse(status: 200, text: Self.nexioRunning)) }
         let clock = ManualClock(1_800_000_000)

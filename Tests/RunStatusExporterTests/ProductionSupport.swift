@@ -1,172 +1,10 @@
 import ChildProcesses
 import Foundation
 import Glibc
-import Synchronization
+import TestSupport
 import Testing
 
-// Support for the production-listener tests: child processes, raw HTTP on loopback, an exposition parser and the
-// Python prometheus_client cross-check.
-
-/// Children for the production tests (the exporter binary, shells): see `SpawnedProcess`.
-typealias ChildProcess = SpawnedProcess
-
-struct TestError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// A fresh directory under the system's temporary directory.
-struct ScratchDirectory: Sendable {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appending(path: "runstatus-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> String { url.appending(path: name).path }
-
-    func write(_ name: String, _ text: String) throws {
-        try text.write(toFile: file(name), atomically: true, encoding: .utf8)
-    }
-
-    func remove() { try? FileManager.default.removeItem(at: url) }
-}
-
-enum Programs {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// The built exporter, next to the test bundle (the test target depends on the executable).
-    static let exporter: String? = {
-        if let path = ProcessInfo.processInfo.environment["RUNSTATUS_EXPORTER_BIN"] { return path }
-        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for directory in [testBinary, Bundle.main.bundleURL.deletingLastPathComponent(),
-                          repositoryRoot.appending(path: ".build/debug")] {
-            let path = directory.appending(path: "runstatus-exporter").path
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-               FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return nil
-    }()
-
-    /// The python3 on PATH: the one `.ci/run`'s `python3 -m pip install` installed prometheus_client for.
-    static let python3: String? = {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        return path.split(separator: ":").map { "\($0)/python3" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
-
-    /// Whether `import prometheus_client` works. Checked once, with a short blocking wait for python's answer.
-    static let hasPrometheusClient: Bool = {
-        guard let python3 else { return false }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python3)
-        process.arguments = ["-c", "import prometheus_client.parser, prometheus_client.openmetrics.parser"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    }()
-
-    static let prometheusClientHint =
-        "python3 with prometheus_client is not installed (pip install prometheus_client; .ci/run does it)"
-}
-
-/// Free TCP ports on 127.0.0.1, picked by the kernel (another process may take one before the child binds it;
-/// the child then fails loudly).
-func freeLoopbackPorts(_ count: Int) throws -> [UInt16] {
-    var sockets: [Int32] = []
-    defer { sockets.forEach { _ = close($0) } }
-    var ports: [UInt16] = []
-    for _ in 0..<count {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw TestError("socket: errno \(errno)") }
-        sockets.append(fd)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw TestError("bind: errno \(errno)") }
-        ports.append(UInt16(bigEndian: address.sin_port))
-    }
-    return ports
-}
-
-// MARK: - Raw HTTP
-
-/// A response read off the wire, bytes untouched (URLSession would decode gzip on its own).
-struct RawResponse: Sendable {
-    var status: Int
-    var headers: [(name: String, value: String)]
-    var body: [UInt8]
-    var text: String { String(decoding: body, as: UTF8.self) }
-    func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
-}
-
-/// One request with `Connection: close` on a fresh loopback connection, on a thread of its own; the response is
-/// read to the end of input.
-func rawRequest(port: UInt16, _ target: String, method: String = "GET", headers: [(String, String)] = [],
-                body: String = "") async throws -> RawResponse {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread {
-            continuation.resume(with: Result {
-                try rawRequestNow(port: port, method: method, target: target, headers: headers, body: body)
-            })
-        }.start()
-    }
-}
-
-private func rawRequestNow(port: UInt16, method: String, target: String, headers: [(String, String)],
-                           body: String) throws -> RawResponse {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
-    guard fd >= 0 else { throw TestError("socket: errno \(errno)") }
-    defer { close(fd) }
-    var timeout = timeval(tv_sec: 15, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = port.bigEndian
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard connected == 0 else { throw TestError("connect 127.0.0.1:\(port): errno \(errno)") }
-    var request = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
-    for (name, value) in headers { request += "\(name): \(value)\r\n" }
-    if !body.isEmpty { request += "Content-Length: \(body.utf8.count)\r\n" }
-    request += "\r\n" + body
-    let bytes = Array(request.utf8)
-    var sent = 0
-    while sent < bytes.count {
-        let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        guard n > 0 else { throw TestError("send: errno \(errno)") }
-        sent += n
-    }
-    var received: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        if n == 0 { break }
-        guard n > 0 else { throw TestError("recv: errno \(errno) after \(received.count) bytes") }
-        received.append(contentsOf: chunk[0..<n])
-    }
-    guard let end = received.indices.dropLast(3).first(where: {
-        received[$0] == 13 && received[$0 + 1] == 10 && received[$0 + 2] == 13 && received[$0 + 3] == 10
-    }) else { throw TestError("no response head in \(received.count) bytes") }
-    let lines = String(decoding: received[..<end], as: UTF8.self).components(separatedBy: "\r\n")
-    let statusParts = lines[0].split(separator: " ")
-    guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw TestError("bad status line \(lines[0])") }
-    let parsed = lines.dropFirst().map { line -> (name: String, value: String) in
-        let parts = line.split(separator: ":", maxSplits: 1)
-        return (String(parts[0]), parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : "")
-    }
-    return RawResponse(status: status, headers: parsed, body: Array(received[(end + 4)...]))
-}
+// Support for the production-listener tests: an exposition parser and the Python prometheus_client cross-check.
 
 // MARK: - Expositions
 
@@ -205,23 +43,23 @@ func parseExpositionStrictly(_ text: String, openMetrics: Bool) throws -> (famil
     var samples: [ParsedSample] = []
     var helps: [String: String] = [:]
     var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-    guard lines.last == "" else { throw TestError("the exposition does not end with a line feed") }
+    guard lines.last == "" else { throw TestFailure("the exposition does not end with a line feed") }
     lines.removeLast()
     if openMetrics {
-        guard lines.last == "# EOF" else { throw TestError("OpenMetrics without # EOF at the end") }
+        guard lines.last == "# EOF" else { throw TestFailure("OpenMetrics without # EOF at the end") }
         lines.removeLast()
     }
     for line in lines {
         if line.hasPrefix("# HELP ") {
             let rest = line.dropFirst(7)
-            guard let space = rest.firstIndex(of: " ") else { throw TestError("HELP without text: \(line)") }
+            guard let space = rest.firstIndex(of: " ") else { throw TestFailure("HELP without text: \(line)") }
             helps[String(rest[..<space])] = try unescape(rest[rest.index(after: space)...], quotes: openMetrics, line: line)
         } else if line.hasPrefix("# TYPE ") {
             let parts = line.dropFirst(7).split(separator: " ")
-            guard parts.count == 2 else { throw TestError("bad TYPE line: \(line)") }
+            guard parts.count == 2 else { throw TestFailure("bad TYPE line: \(line)") }
             families.append(ParsedFamily(name: String(parts[0]), type: String(parts[1]), help: helps[String(parts[0])] ?? ""))
         } else if line.hasPrefix("#") || line.isEmpty {
-            throw TestError("unexpected line: \(line)")
+            throw TestFailure("unexpected line: \(line)")
         } else {
             samples.append(try parseSample(line))
         }
@@ -241,7 +79,7 @@ private func parseSample(_ line: String) throws -> ParsedSample {
             let nameStart = index
             while bytes[index] != UInt8(ascii: "=") { index += 1 }
             let labelName = String(decoding: bytes[nameStart..<index], as: UTF8.self)
-            guard bytes[index + 1] == UInt8(ascii: "\"") else { throw TestError("unquoted label value: \(line)") }
+            guard bytes[index + 1] == UInt8(ascii: "\"") else { throw TestFailure("unquoted label value: \(line)") }
             index += 2
             var value: [UInt8] = []
             while bytes[index] != UInt8(ascii: "\"") {
@@ -250,7 +88,7 @@ private func parseSample(_ line: String) throws -> ParsedSample {
                     switch bytes[index] {
                     case UInt8(ascii: "n"): value.append(10)
                     case UInt8(ascii: "\\"), UInt8(ascii: "\""): value.append(bytes[index])
-                    default: throw TestError("bad escape in a label value: \(line)")
+                    default: throw TestFailure("bad escape in a label value: \(line)")
                     }
                 } else {
                     value.append(bytes[index])
@@ -259,15 +97,15 @@ private func parseSample(_ line: String) throws -> ParsedSample {
             }
             index += 1
             guard labels.updateValue(String(decoding: value, as: UTF8.self), forKey: labelName) == nil else {
-                throw TestError("label \(labelName) twice: \(line)")
+                throw TestFailure("label \(labelName) twice: \(line)")
             }
             if bytes[index] == UInt8(ascii: ",") { index += 1 }
         }
         index += 1
     }
-    guard index < bytes.count, bytes[index] == UInt8(ascii: " ") else { throw TestError("no value: \(line)") }
+    guard index < bytes.count, bytes[index] == UInt8(ascii: " ") else { throw TestFailure("no value: \(line)") }
     let valueText = String(decoding: bytes[(index + 1)...], as: UTF8.self)
-    guard let value = parseValue(valueText) else { throw TestError("bad value \(valueText): \(line)") }
+    guard let value = parseValue(valueText) else { throw TestFailure("bad value \(valueText): \(line)") }
     return ParsedSample(name: name, labels: labels, value: value)
 }
 
@@ -289,7 +127,7 @@ private func unescape(_ text: Substring, quotes: Bool, line: String) throws -> S
             case "n": out.append("\n")
             case "\\": out.append("\\")
             case "\"" where quotes: out.append("\"")
-            default: throw TestError("bad escape in HELP: \(line)")
+            default: throw TestFailure("bad escape in HELP: \(line)")
             }
             escaping = false
         } else if character == "\\" {
@@ -303,8 +141,8 @@ private func unescape(_ text: Substring, quotes: Bool, line: String) throws -> S
 
 /// Python's prometheus_client reading of an exposition: families (name, type, help) and samples.
 func parseWithPrometheusClient(_ text: String, openMetrics: Bool) async throws -> (families: [ParsedFamily], samples: [ParsedSample]) {
-    let python3 = try #require(Programs.python3)
-    let directory = try ScratchDirectory()
+    let python3 = try Program.python3.require()
+    let directory = try TemporaryDirectory()
     defer { directory.remove() }
     try directory.write("exposition.txt", text)
     let script = """
@@ -321,9 +159,9 @@ func parseWithPrometheusClient(_ text: String, openMetrics: Bool) async throws -
     json.dump(out, open(sys.argv[3], "w"))
     """
     try directory.write("parse.py", script)
-    let result = try await ChildProcess.run(python3, [directory.file("parse.py"), openMetrics ? "openmetrics" : "text",
-                                                      directory.file("exposition.txt"), directory.file("out.json")])
-    guard result.status == 0 else { throw TestError("prometheus_client refused the exposition:\n\(result.output)") }
+    let result = try await SpawnedProcess.run(python3, [directory.file("parse.py"), openMetrics ? "openmetrics" : "text",
+                                                        directory.file("exposition.txt"), directory.file("out.json")])
+    guard result.status == 0 else { throw TestFailure("prometheus_client refused the exposition:\n\(result.output)") }
     let data = try Data(contentsOf: URL(fileURLWithPath: directory.file("out.json")))
     let decoded = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
     var families: [ParsedFamily] = []
@@ -334,7 +172,7 @@ func parseWithPrometheusClient(_ text: String, openMetrics: Bool) async throws -
         for sample in family["samples"] as? [[Any]] ?? [] {
             guard sample.count == 3, let name = sample[0] as? String, let labels = sample[1] as? [String: String],
                   let valueText = sample[2] as? String, let value = parseValue(valueText) else {
-                throw TestError("unexpected sample from python: \(sample)")
+                throw TestFailure("unexpected sample from python: \(sample)")
             }
             samples.append(ParsedSample(name: name, labels: labels, value: value))
         }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPServer
 import RunStatusModel
 import Synchronization
+import TestSupport
 import Testing
 @testable import Configuration
 @testable import CurlTransport
@@ -99,9 +100,7 @@ import Testing
             for _ in 0..<8 {
                 group.addTask {
                     // A thread of its own: a waiting scrape blocks, as it does on the listener's workers.
-                    await withCheckedContinuation { continuation in
-                        Thread { continuation.resume(returning: cache.response(for: Self.get, render: slow).body) }.start()
-                    }
+                    await onThread { cache.response(for: Self.get, render: slow).body }
                 }
             }
             var all: [[UInt8]] = []
@@ -110,11 +109,6 @@ import Testing
         }
         #expect(renders.calls == 1)
         #expect(Set(bodies).count == 1)
-    }
-
-    /// On a thread of its own: a scrape waiting in the cache blocks its thread, as on the listener's workers.
-    static func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in Thread { continuation.resume(returning: body()) }.start() }
     }
 
     /// Holds a response as the server does while sending it (a class, so its lifetime is exactly as written).
@@ -141,7 +135,7 @@ import Testing
         /// A scrape on a thread of its own, as on the listener's workers (it may block in the cache).
         func scrape(_ request: HTTPRequest = RenderCacheTests.get) async -> HTTPResponse {
             let (cache, renders) = (cache, renders)
-            return await RenderCacheTests.onThread { cache.response(for: request, render: renders.render) }
+            return await onThread { cache.response(for: request, render: renders.render) }
         }
     }
 
@@ -222,7 +216,7 @@ import Testing
         await withTaskGroup(of: Void.self) { group in
             for i in 0..<8 {
                 group.addTask {
-                    await Self.onThread {
+                    await onThread {
                         for _ in 0..<5 { _ = cache.response(for: i.isMultiple(of: 2) ? Self.get : Self.openMetrics, render: render) }
                     }
                 }

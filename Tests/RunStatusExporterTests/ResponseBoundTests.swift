@@ -3,6 +3,7 @@ import Glibc
 import HTTPServer
 import RunStatusModel
 import Synchronization
+import TestSupport
 import Testing
 @testable import Configuration
 @testable import CurlTransport
@@ -33,7 +34,7 @@ import Testing
         #expect(error.status == 200)
         // Refused on its Content-Length, before a byte of the body is kept, and the connection closed at once:
         // the server sees its response aborted rather than waiting on its write timeout.
-        #expect(await eventuallyTrue(seconds: 5) { server.counters.abortedResponses == 1 }, "\(server.counters)")
+        #expect(await eventually(timeout: 5) { server.counters.abortedResponses == 1 }, "\(server.counters)")
         await server.shutdown()
     }
 
@@ -91,15 +92,6 @@ enum ResidentMemory {
     }
 }
 
-private func eventuallyTrue(seconds: Int = 10, _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return condition()
-}
-
 /// A one-connection server on its own thread that streams `total` bytes, announced with `Content-Length` or not
 /// (then the body ends when the connection closes), counting what the client took before leaving.
 private final class Streamer: Sendable {
@@ -108,19 +100,9 @@ private final class Streamer: Sendable {
     private let sent = Mutex<Int?>(nil)
 
     init(total: Int, announce: Bool) throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        let (listener, port) = try LoopbackPort.bind(listening: 4)
         self.listener = listener
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, length) == 0 && listen(listener, 4) == 0 && getsockname(listener, $0, &length) == 0
-            }
-        }
-        guard ok else { close(listener); throw TestError("streamer: bind failed, errno \(errno)") }
-        port = UInt16(bigEndian: address.sin_port)
+        self.port = port
         let fd = listener
         Thread { [self] in
             let client = accept(fd, nil, nil)

@@ -1,7 +1,9 @@
+import ChildProcesses
 import Foundation
 import Glibc
 import HTTPServer
 import Synchronization
+import TestSupport
 import Testing
 @testable import Configuration
 @testable import CurlTransport
@@ -14,7 +16,7 @@ import Testing
 /// A vendor that echoes the credential back, in every framing vendors were seen to use (the message, a header echo, quotes, key=value, JSON) and a few more, for inline, file,
 /// environment and rotated-file credentials: no log line, reload answer, check output, metrics page or landing
 /// page may show it.
-@Suite(.enabled(if: Programs.exporter != nil, "runstatus-exporter not built next to the tests"),
+@Suite(.requires(.exporter),
        .timeLimit(.minutes(2)))
 struct SecretEchoTests {
     // Every secret holds "SECRET", so any visible piece of one is found by that word; `/`, `+` and `"` make the
@@ -104,7 +106,7 @@ struct SecretEchoTests {
         let server = HTTPServer(configuration: HTTPServerConfiguration()) { vendor.handle($0) }
         let port = try server.start()
         defer { Task { await server.shutdown() } }
-        let directory = try ScratchDirectory()
+        let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.write("token", Self.file + "\n")
         try directory.write("rotated", Self.rotatedOld + "\n")
@@ -148,7 +150,7 @@ struct SecretEchoTests {
         #expect(reload.text.contains("targets[0].timezone: unknown time zone \"[redacted]\""), "\(reload.text)")
         #expect(reload.text.contains("targets[1].timezone: unknown time zone \"[redacted]\""), "\(reload.text)")
         seen.append(("POST /-/reload", reload.text))
-        let check = try await ChildProcess.run(Programs.exporter!, ["--config.file=\(configFile)", "--config.check",
+        let check = try await SpawnedProcess.run(Program.exporter.path!, ["--config.file=\(configFile)", "--config.check",
                                                                         "--web.config.file=\(directory.file("web.json"))"],
                                                environment: environment)
         #expect(check.status == 2)

@@ -1,6 +1,8 @@
+import ChildProcesses
 import Foundation
 import Glibc
 import HTTPServer
+import TestSupport
 import Testing
 import VendorSimulator
 @testable import Configuration
@@ -12,7 +14,7 @@ import VendorSimulator
 @testable import Serving
 
 /// Known credentials of every kind go in; nothing the exporter shows or writes may contain one.
-@Suite(.enabled(if: Programs.exporter != nil, "runstatus-exporter not built next to the tests"),
+@Suite(.requires(.exporter),
        .timeLimit(.minutes(2)))
 struct SecretsTests {
     static let inlineRight = "rsa-secret-1"
@@ -61,7 +63,7 @@ struct SecretsTests {
     @Test func noCredentialInMetricsPagesLogsOrErrors() async throws {
         let simulator = try VendorSimulator(scenario: EndToEndTests.scenario(), now: { EndToEndTests.t0 + 1000 }).serve()
         defer { simulator.stop() }
-        let directory = try ScratchDirectory()
+        let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.write("seq.token", Self.fileWrong + "\n")
         try directory.write("config.json", Self.config(simulator: simulator.port, secretFile: directory.file("seq.token"), broken: false))
@@ -69,7 +71,7 @@ struct SecretsTests {
         let configFile = directory.file("config.json")
 
         var seen: [(what: String, text: String)] = []
-        let check = try await ChildProcess.run(Programs.exporter!, ["--config.file=\(configFile)", "--config.check"],
+        let check = try await SpawnedProcess.run(Program.exporter.path!, ["--config.file=\(configFile)", "--config.check"],
                                                environment: environment)
         #expect(check.status == 0, "\(check.output)")
         seen.append(("--config.check", check.output))
@@ -91,7 +93,7 @@ struct SecretsTests {
         let reload = try await exporter.get("/-/reload", method: "POST")
         #expect(reload.status == 500)
         seen.append(("POST /-/reload", reload.text))
-        let badCheck = try await ChildProcess.run(Programs.exporter!, ["--config.file=\(configFile)", "--config.check"],
+        let badCheck = try await SpawnedProcess.run(Program.exporter.path!, ["--config.file=\(configFile)", "--config.check"],
                                                   environment: environment)
         #expect(badCheck.status == 2)
         seen.append(("--config.check of a bad config", badCheck.output))

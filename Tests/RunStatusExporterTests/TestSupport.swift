@@ -11,15 +11,6 @@ import Synchronization
 @testable import RunStore
 @testable import Serving
 
-/// A clock the test moves by hand, shared by the simulator and the poller so values are exact.
-final class ManualClock: Sendable {
-    private let value: Mutex<Double>
-    init(_ start: Double) { value = Mutex(start) }
-    var now: Double { value.withLock { $0 } }
-    func set(_ t: Double) { value.withLock { $0 = t } }
-    var closure: @Sendable () -> Double { { [self] in now } }
-}
-
 /// Parses the text format into `series → value`, where series is `name{labels as written}`.
 /// Deliberately naive (split at the last space): an independent reading of what the renderer wrote.
 func parseExposition(_ text: String) -> [String: Double] {
@@ -44,43 +35,11 @@ func httpGet(_ url: String, headers: [String: String] = [:], method: String = "G
     return (http.statusCode, h, String(decoding: data, as: UTF8.self))
 }
 
-/// Waits (bounded) until `condition` holds, polling every 50 ms.
-func eventually(timeout: Double = 15, _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(50))
-    }
-    return try await condition()
-}
-
 /// Collects log lines for assertions.
 final class LogCapture: Sendable {
     private let lines = Mutex<[String]>([])
     var all: [String] { lines.withLock { $0 } }
     var logger: Logger {
         Logger(level: .debug, format: .logfmt, sink: { [self] line in lines.withLock { $0.append(line) } })
-    }
-}
-
-/// Runs a program to completion on a thread of its own (never on Swift's cooperative pool, which blocking
-/// pipe reads and waits would starve), feeding `input` to its stdin; returns its status and combined output.
-func runProgram(_ path: String, _ arguments: [String], input: Data = Data()) async throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let stdin = Pipe(), output = Pipe()
-    process.standardInput = stdin
-    process.standardOutput = output
-    process.standardError = output
-    try process.run()
-    return await withCheckedContinuation { continuation in
-        Thread.detachNewThread {
-            stdin.fileHandleForWriting.write(input)
-            try? stdin.fileHandleForWriting.close()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            continuation.resume(returning: (process.terminationStatus, text))
-        }
     }
 }

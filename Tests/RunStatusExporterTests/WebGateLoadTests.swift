@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import HTTPServer
 import Synchronization
+import TestSupport
 import Testing
 @testable import Configuration
 @testable import CurlTransport
@@ -21,13 +22,6 @@ import Testing
 
     static func median(_ values: [Duration]) -> Duration {
         values.sorted()[values.count / 2]
-    }
-
-    /// Runs blocking socket code on a thread of its own, so the cooperative pool is never blocked.
-    static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
-        }
     }
 
     static func withGateServer(_ gate: WebGate, _ body: (UInt16) async throws -> Void) async throws {
@@ -50,26 +44,26 @@ import Testing
                       for duration: Duration) throws -> [Int: Int] {
         let deadline = ContinuousClock.now + duration
         var statuses: [Int: Int] = [:]
-        var connections = try (0..<count).map { try LoopbackConnection(port: port, from: sources[$0 % sources.count]) }
+        var connections = try (0..<count).map { try TestClient.connectNow(port: port, source: sources[$0 % sources.count], timeoutSeconds: 10) }
         for (index, connection) in connections.enumerated() {
-            try connection.send(LoopbackConnection.request("/metrics", authorization: basic(user, "guess-\(index)")))
+            try connection.sendNow(authorizedGet("/metrics", authorization: basic(user, "guess-\(index)")))
         }
         var sent = count
         while ContinuousClock.now < deadline {
             var fds = connections.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
             let left = Int32(max(1, (deadline - ContinuousClock.now) / .milliseconds(1)))
-            guard poll(&fds, nfds_t(fds.count), min(left, 100)) >= 0 else { throw TestError("poll: errno \(errno)") }
+            guard poll(&fds, nfds_t(fds.count), min(left, 100)) >= 0 else { throw TestFailure("poll: errno \(errno)") }
             for index in fds.indices where fds[index].revents != 0 {
                 guard try connections[index].fill() else {
                     // Closed by the server: the attacker simply reconnects.
-                    connections[index] = try LoopbackConnection(port: port, from: sources[index % sources.count])
-                    try connections[index].send(LoopbackConnection.request("/metrics", authorization: basic(user, "guess-\(sent)")))
+                    connections[index] = try TestClient.connectNow(port: port, source: sources[index % sources.count], timeoutSeconds: 10)
+                    try connections[index].sendNow(authorizedGet("/metrics", authorization: basic(user, "guess-\(sent)")))
                     sent += 1
                     continue
                 }
-                while let response = connections[index].takeResponse() {
+                while let response = try connections[index].takeResponse() {
                     statuses[response.status, default: 0] += 1
-                    try connections[index].send(LoopbackConnection.request("/metrics", authorization: basic(user, "guess-\(sent)")))
+                    try connections[index].sendNow(authorizedGet("/metrics", authorization: basic(user, "guess-\(sent)")))
                     sent += 1
                 }
             }
@@ -88,9 +82,9 @@ import Testing
     /// `healthcheck` subcommand's probe runs.
     static func scrapeDuringFlood(port: UInt16, sources: [String], floodTime: Duration = .seconds(3)) async throws -> FloodOutcome {
         let good = basic("prometheus", "scrape-secret")
-        let scraper = try LoopbackConnection(port: port)
+        let scraper = try TestClient.connectNow(port: port, timeoutSeconds: 10)
         let first = try await onThread { try scraper.get("/metrics", authorization: good) }
-        guard first.status == 200 else { throw TestError("the first scrape answered \(first.status)") }
+        guard first.status == 200 else { throw TestFailure("the first scrape answered \(first.status)") }
 
         async let flooded = onThread {
             try flood(port: port, from: sources, connections: 64, user: "prometheus", for: floodTime)
@@ -102,7 +96,7 @@ import Testing
             while ContinuousClock.now < end {
                 let start = ContinuousClock.now
                 let response = try scraper.get("/metrics", authorization: good)
-                guard response.status == 200 else { throw TestError("scrape answered \(response.status)") }
+                guard response.status == 200 else { throw TestFailure("scrape answered \(response.status)") }
                 latencies.append(ContinuousClock.now - start)
                 Thread.sleep(forTimeInterval: 0.1)
             }
@@ -112,7 +106,7 @@ import Testing
             Thread.sleep(forTimeInterval: 1)
             return HealthCheck.probe(listenAddress: "127.0.0.1:\(port)")
         }
-        return FloodOutcome(latencies: try await scrapes, statuses: try await flooded, health: try await health)
+        return FloodOutcome(latencies: try await scrapes, statuses: try await flooded, health: await health)
     }
 
     @Test func aWrongPasswordFloodLeavesVerifiedScrapesAndTheHealthCheckAlone() async throws {
@@ -123,9 +117,9 @@ import Testing
         try await Self.withGateServer(gate) { port in
             async let outcome = Self.scrapeDuringFlood(port: port, sources: ["127.0.0.2"])
             // A first login from the scraper's address while the flood's budget is spent: not penalised by it.
-            async let lateLogin = Self.onThread { () throws -> Int in
+            async let lateLogin = onThread { () throws -> Int in
                 Thread.sleep(forTimeInterval: 1.5)
-                return try LoopbackConnection(port: port).get("/metrics", authorization: Self.basic("late", "late-secret")).status
+                return try TestClient.connectNow(port: port, timeoutSeconds: 10).get("/metrics", authorization: Self.basic("late", "late-secret")).status
             }
             let (latencies, statuses, health) = try await (outcome.latencies, outcome.statuses, outcome.health)
             #expect(health == 0)
@@ -167,13 +161,13 @@ import Testing
         let gate = WebGate(config: WebConfig(basicAuthUsers: ["admin": costly, "zed": cheap]),
                            throttle: .init(burst: 1000, refill: .seconds(1), maxClients: 16))
         try await Self.withGateServer(gate) { port in
-            let (unknown, known, costlyKnown) = try await Self.onThread { () throws -> ([Duration], [Duration], [Duration]) in
-                let connection = try LoopbackConnection(port: port)
+            let (unknown, known, costlyKnown) = try await onThread { () throws -> ([Duration], [Duration], [Duration]) in
+                let connection = try TestClient.connectNow(port: port, timeoutSeconds: 10)
                 var unknown: [Duration] = [], known: [Duration] = [], costlyKnown: [Duration] = []
                 func timed(_ user: String, _ password: String) throws -> Duration {
                     let start = ContinuousClock.now
                     let response = try connection.get("/metrics", authorization: Self.basic(user, password))
-                    guard response.status == 401 else { throw TestError("\(user): \(response.status)") }
+                    guard response.status == 401 else { throw TestFailure("\(user): \(response.status)") }
                     return ContinuousClock.now - start
                 }
                 for round in 0..<7 {
@@ -191,4 +185,19 @@ import Testing
             }
         }
     }
+}
+
+private extension TestClient {
+    /// One request with `authorization` and its response on this kept-alive connection. Blocks.
+    func get(_ target: String, authorization: String?) throws -> TestResponse {
+        try sendNow(authorizedGet(target, authorization: authorization))
+        return try responseNow()
+    }
+}
+
+/// A kept-alive GET of `target` from 127.0.0.1, with basic credentials when given.
+private func authorizedGet(_ target: String, authorization: String?) -> [UInt8] {
+    var text = "GET \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    if let authorization { text += "Authorization: \(authorization)\r\n" }
+    return Array((text + "\r\n").utf8)
 }

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import RunStatusModel
 
@@ -16,7 +17,7 @@ import Testing
     ]
 
     @Test func everyListerSurvivesMutatedPages() {
-        var rng = AdapterFuzzTests.SeededGenerator(state: 0x11_57_2026)
+        var rng = SeededGenerator(seed: 0x11_57_2026)
         let listers: [(Vendor, any RunLister)] = Vendor.allCases.compactMap { v in v.lister.map { (v, $0) } }
         let cursors: [ListingCursor?] = [nil, .pageToken("t2"), .offset(100), .agent(index: 1), .agent(index: 9)]
         var pages = 0, failures = 0

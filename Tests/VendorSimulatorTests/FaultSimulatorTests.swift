@@ -1,11 +1,12 @@
 import Foundation
 import HTTPServer
 import Synchronization
+import TestSupport
 import Testing
 import VendorSimulator
 
 @Suite struct FaultSimulatorTests {
-    let clock = TestClock()
+    let clock = ManualClock(t0)
 
     /// One run per vendor: (vendor, id).
     let everyVendor = [("rsa", "1001"), ("sequentum", "1/2"), ("instabase", "00000000-0000-4000-8000-000000000001"),
@@ -18,7 +19,7 @@ import VendorSimulator
         let runs = everyVendor.map { vendor, id in
             SimulatedRun(vendor: vendor, id: id, script: [(0, scripts[vendor]!)], fault: fault, faultWindow: window)
         }
-        return VendorSimulator(scenario: SimulatorScenario(start: t0, runs: runs), now: clock.read, sleep: sleep)
+        return VendorSimulator(scenario: SimulatorScenario(start: t0, runs: runs), now: clock.closure, sleep: sleep)
     }
 
     @Test func proxyBadGatewayIsAnHTMLPage() {

@@ -1,10 +1,11 @@
 import Foundation
 import HTTPServer
+import TestSupport
 import Testing
 import VendorSimulator
 
 @Suite struct InstabaseSimulatorTests {
-    let clock = TestClock()
+    let clock = ManualClock(t0)
     let token = "ib-token"
     let id = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
 

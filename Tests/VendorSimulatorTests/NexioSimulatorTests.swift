@@ -1,10 +1,11 @@
 import Foundation
 import HTTPServer
+import TestSupport
 import Testing
 import VendorSimulator
 
 @Suite struct NexioSimulatorTests {
-    let clock = TestClock()
+    let clock = ManualClock(t0)
     let key = "nx_test_abc123"
     let id = "990d0fae-dc17-43af-aaed-ff8b580c17ab"
 

@@ -1,9 +1,10 @@
 import HTTPServer
+import TestSupport
 import Testing
 import VendorSimulator
 
 @Suite struct RSASimulatorTests {
-    let clock = TestClock()
+    let clock = ManualClock(t0)
     let token = "rsa-secret"
 
     func make(_ runs: [SimulatedRun], offset: Int = 0) -> VendorSimulator {

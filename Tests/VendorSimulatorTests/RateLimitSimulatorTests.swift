@@ -1,10 +1,11 @@
 import HTTPServer
+import TestSupport
 import Testing
 import VendorSimulator
 
 /// The scenario's generic sliding-window limit, the request log and WES 1.1 run summaries.
 @Suite struct RateLimitSimulatorTests {
-    let clock = TestClock()
+    let clock = ManualClock(t0)
     let wesID = "40a9c1a6-9263-4982-a574-e494f7c4b621"
 
     func make(_ limits: [String: SimulatedRateLimit], log: Bool = false) -> VendorSimulator {

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import TestSupport
 import Testing
 import VendorSimulator
 
@@ -26,7 +27,7 @@ func reportedState(_ vendor: String, _ response: HTTPResponse) -> String? {
 }
 
 @Suite struct ScenarioSimulatorTests {
-    let clock = TestClock()
+    let clock = ManualClock(t0)
 
     @Test func runsMoveThroughTheirScriptsAsTheClockAdvances() {
         let id = "00000000-0000-4000-8000-000000000001"
@@ -75,7 +76,7 @@ func reportedState(_ vendor: String, _ response: HTTPResponse) -> String? {
         let start = t0 + 0.5
         let scenario = SimulatorScenario.demo(startingAt: start)
         clock.set(start)
-        let sim = VendorSimulator(scenario: scenario, now: clock.read, sleep: { _ in })
+        let sim = VendorSimulator(scenario: scenario, now: clock.closure, sleep: { _ in })
         func states(at time: Double) -> [String: [String: String]] {
             clock.set(time)
             var result: [String: [String: String]] = [:]
@@ -112,7 +113,7 @@ func reportedState(_ vendor: String, _ response: HTTPResponse) -> String? {
 
     @Test func generatedScenarioOf10000RunsAnswersEveryID() {
         let scenario = SimulatorScenario.generated(runs: 10_000, seed: 42, startingAt: t0)
-        let sim = VendorSimulator(scenario: scenario, now: clock.read, sleep: { _ in })
+        let sim = VendorSimulator(scenario: scenario, now: clock.closure, sleep: { _ in })
         var failures: [String] = []
         for vendor in SimulatorScenario.vendors {
             let ids = scenario.runIDs(for: vendor)

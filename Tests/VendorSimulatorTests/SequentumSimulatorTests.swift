@@ -1,10 +1,11 @@
 import Foundation
 import HTTPServer
+import TestSupport
 import Testing
 import VendorSimulator
 
 @Suite struct SequentumSimulatorTests {
-    let clock = TestClock()
+    let clock = ManualClock(t0)
     let key = "seq-key"
     let path = "/api/v1/agent/4711/run/90001/status"
 

@@ -1,26 +1,17 @@
 import Foundation
 import HTTPServer
-import Synchronization
+import TestSupport
 import VendorSimulator
 
 /// 2026-01-15T10:00:00Z, the documents' example time.
 let t0: Double = 1_768_471_200
 
-/// A clock the test moves by hand.
-final class TestClock: Sendable {
-    private let time: Mutex<Double>
-    init(_ start: Double = t0) { time = Mutex(start) }
-    var now: Double { time.withLock { $0 } }
-    func set(_ value: Double) { time.withLock { $0 = value } }
-    var read: @Sendable () -> Double { { [self] in now } }
-}
-
 /// A simulator over `runs` whose clock the caller holds.
-func simulator(_ runs: [SimulatedRun], credentials: [String: String] = [:], clock: TestClock,
+func simulator(_ runs: [SimulatedRun], credentials: [String: String] = [:], clock: ManualClock,
                configure: (inout SimulatorScenario) -> Void = { _ in }) -> VendorSimulator {
     var scenario = SimulatorScenario(start: t0, runs: runs, credentials: credentials)
     configure(&scenario)
-    return VendorSimulator(scenario: scenario, now: clock.read, sleep: { _ in })
+    return VendorSimulator(scenario: scenario, now: clock.closure, sleep: { _ in })
 }
 
 extension VendorSimulator {

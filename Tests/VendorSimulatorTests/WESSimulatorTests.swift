@@ -1,9 +1,10 @@
 import HTTPServer
+import TestSupport
 import Testing
 import VendorSimulator
 
 @Suite struct WESSimulatorTests {
-    let clock = TestClock()
+    let clock = ManualClock(t0)
     let token = "55e9691c111146bd384c5ec40a9f97fb1"
     let id = "40a9c1a6-9263-4982-a574-e494f7c4b621"
     let base = "/ga4gh/wes/v1"

@@ -1,30 +1,28 @@
-import ChildProcesses
 import Foundation
 import Glibc
 import Synchronization
 
-/// This same binary in another role (`--serve-simulator`, `--measure`), or wrk, started with posix_spawn: its stdin and
-/// stdout are pipes to us, its stderr is ours (progress shows through). Closing its stdin tells it to end, so a
-/// child never outlives a parent that died. Blocking methods: call them through `OffThread`.
-///
-/// Not Foundation's `Process`: started from a Swift task it would hand the child that thread's signal mask
-/// (SIGTERM blocked); here the child starts with no signal blocked and every handler at its default.
-final class ChildProcess: Sendable {
-    let pid: pid_t
+/// A child whose stdin and stdout are pipes to us, its stderr ours (progress shows through), started with
+/// posix_spawn and the clean attributes `SpawnAttributes` gives (see `SpawnedProcess` for why not Foundation's
+/// `Process`): the benchmark's own binary in another role (`--serve-simulator`, `--measure`), or wrk. Closing its
+/// stdin tells such a child to end, so it never outlives a parent that died. Its methods block: call them from a
+/// thread of its own, never from a Swift task.
+public final class PipedProcess: Sendable {
+    public let pid: pid_t
     /// Our end of the child's stdin.
-    let input: Int32
+    public let input: Int32
     /// Our end of the child's stdout.
-    let output: Int32
+    public let output: Int32
     private let reaped = Mutex<Int32?>(nil)
 
     /// Starts `executable` (this binary when nil) with `arguments`.
-    init(executable: String? = nil, arguments: [String]) throws(BenchError) {
+    public init(executable: String? = nil, arguments: [String]) throws(SpawnError) {
         var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0]
-        guard pipe(&toChild) == 0 else { throw BenchError("cannot create a pipe: \(String(cString: strerror(errno)))") }
+        guard pipe(&toChild) == 0 else { throw SpawnError("cannot create a pipe: \(String(cString: strerror(errno)))") }
         guard pipe(&fromChild) == 0 else {
             let code = errno
             Glibc.close(toChild[0]); Glibc.close(toChild[1])
-            throw BenchError("cannot create a pipe: \(String(cString: strerror(code)))")
+            throw SpawnError("cannot create a pipe: \(String(cString: strerror(code)))")
         }
         // Close-on-exec everywhere: dup2 onto 0 and 1 clears it there, so the child keeps only those.
         for fd in toChild + fromChild { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
@@ -44,7 +42,7 @@ final class ChildProcess: Sendable {
         Glibc.close(fromChild[1])
         guard status == 0 else {
             Glibc.close(toChild[1]); Glibc.close(fromChild[0])
-            throw BenchError("cannot start \(executable) \(arguments.joined(separator: " ")): \(String(cString: strerror(status)))")
+            throw SpawnError("cannot start \(executable) \(arguments.joined(separator: " ")): \(String(cString: strerror(status)))")
         }
         pid = child
         input = toChild[1]
@@ -53,7 +51,7 @@ final class ChildProcess: Sendable {
 
     /// This binary's path, read through /proc/self/exe (valgrind answers that readlink with its client's path,
     /// where spawning /proc/self/exe itself would start valgrind's tool).
-    static let ownExecutable: String = {
+    public static let ownExecutable: String = {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard n > 0 else { return "/proc/self/exe" }
@@ -61,7 +59,7 @@ final class ChildProcess: Sendable {
     }()
 
     /// One line of the child's stdout, without its line feed; nil at end of output. Blocks.
-    func readLine() -> String? {
+    public func readLine() -> String? {
         var line: [UInt8] = []
         var byte: UInt8 = 0
         while true {
@@ -78,7 +76,7 @@ final class ChildProcess: Sendable {
     }
 
     /// Everything the child writes on stdout until it closes it. Blocks.
-    func readToEnd() -> [UInt8] {
+    public func readToEnd() -> [UInt8] {
         var all: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
@@ -90,12 +88,12 @@ final class ChildProcess: Sendable {
     }
 
     /// End of input: the child's cue to stop.
-    func closeInput() {
+    public func closeInput() {
         Glibc.close(input)
     }
 
     /// Waits for the child to end and reaps it: its exit code, or 128 + the signal that ended it. Blocks.
-    func waitForExit() -> Int32 {
+    public func waitForExit() -> Int32 {
         reaped.withLock { reaped in
             if let reaped { return reaped }
             var status: Int32 = 0
@@ -108,20 +106,12 @@ final class ChildProcess: Sendable {
         }
     }
 
-    /// The child's CPU so far (user plus system), while it runs.
-    var cpuSeconds: Double? { ResourceUsage.cpuSeconds(pid: pid) }
-
     /// Lowers the scheduling priority of every thread the child has now (Linux's nice is per thread; threads it
     /// starts later inherit their creator's). Raising nice needs no privilege; lowering it again would.
-    func lowerPriority(nice: Int32) {
+    public func lowerPriority(nice: Int32) {
         guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return }
         for task in tasks {
             if let tid = id_t(task) { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), tid, nice) }
         }
     }
-}
-
-struct BenchError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

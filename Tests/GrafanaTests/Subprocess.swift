@@ -1,4 +1,0 @@
-import ChildProcesses
-
-/// The Grafana tests' name for a spawned child (prometheus, alertmanager, promtool, the exporter).
-typealias Subprocess = SpawnedProcess
