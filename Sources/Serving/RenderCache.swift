@@ -23,38 +23,19 @@ import RunStore
 /// of the current second. Any change to the store (its generation) or to `extraKey` makes the next scrape
 /// that finds no render in progress render afresh.
 ///
-/// Waiting blocks the calling thread: call it from the listener's worker threads, never from a Swift task.
+/// The decisions are `RenderTurns`' (a pure state machine, tested on a clock moved by hand); this class keeps the
+/// bodies, the lock and the waiting. Waiting blocks the calling thread: call it from the listener's worker threads,
+/// never from a Swift task.
 public final class RenderCache: @unchecked Sendable {
     // @unchecked: every var below is only touched with `condition` locked.
-    private let store: MetricsStore
+    private let generation: @Sendable () -> UInt64
     private let now: @Sendable () -> Double
     private let extraKey: @Sendable () -> UInt64
-    private let drainThreshold: Int
-    private let drainTimeout: Duration
     private let condition = ConditionLock()
-    /// One cached body per format and encoding, so the cache stays bounded whatever the Accept headers say.
-    private var slots: [ScrapeVariant: Slot] = [:]
-    /// A render (of any variant) is in progress: renders take turns, so their bodies never add up.
-    private var rendering = false
-    /// Responses handed out and not yet released by the server, per body serial.
-    private var inFlight: [UInt64: Int] = [:]
-    private var nextSerial: UInt64 = 0
-
-    struct Key: Equatable {
-        var generation: UInt64
-        var extra: UInt64
-        var second: Int64
-    }
-
-    private struct Slot {
-        var key: Key
-        /// The shared 200 response; nil after a failed render, and while the next one drains or renders.
-        var response: HTTPResponse?
-        /// Identifies the body in `inFlight`.
-        var serial: UInt64
-        /// Renders of this variant completed so far: a waiter takes any render that completed after it arrived.
-        var completed: UInt64
-    }
+    /// Who shares, who renders, what goes and how long a render waits: the decisions, taken under `condition`.
+    private var turns: RenderTurns
+    /// The bodies `turns` keeps, by its numbers: dropped as soon as it says no scrape can use them.
+    private var bodies: [UInt64: HTTPResponse] = [:]
 
     /// - Parameters:
     ///   - extraKey: anything else the body shows that should not be a second stale (the owner's counters).
@@ -62,14 +43,21 @@ public final class RenderCache: @unchecked Sendable {
     ///     than the wait would).
     ///   - drainTimeout: the longest a render waits for a slow client still receiving the previous body; after
     ///     it, both bodies are alive for a while.
-    public init(store: MetricsStore, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
-                extraKey: @escaping @Sendable () -> UInt64 = { 0 },
-                drainThreshold: Int = 1 << 20, drainTimeout: Double = 1) {
-        self.store = store
+    public convenience init(store: MetricsStore, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+                            extraKey: @escaping @Sendable () -> UInt64 = { 0 },
+                            drainThreshold: Int = 1 << 20, drainTimeout: Double = 1) {
+        self.init(generation: { store.generation }, now: now, extraKey: extraKey, drainThreshold: drainThreshold,
+                  drainTimeout: drainTimeout)
+    }
+
+    /// A cache of bodies made from whatever `generation` numbers (any change of it makes the next scrape render).
+    init(generation: @escaping @Sendable () -> UInt64, now: @escaping @Sendable () -> Double,
+         extraKey: @escaping @Sendable () -> UInt64 = { 0 }, drainThreshold: Int = 1 << 20, drainTimeout: Double = 1) {
+        self.generation = generation
         self.now = now
         self.extraKey = extraKey
-        self.drainThreshold = drainThreshold
-        self.drainTimeout = .milliseconds(Int64((drainTimeout * 1000).rounded()))
+        turns = RenderTurns(drainThreshold: drainThreshold,
+                            drainTimeout: .milliseconds(Int64((drainTimeout * 1000).rounded())))
     }
 
     /// Held by the server with each shared response until its body is sent; its release ends that send's count.
@@ -91,41 +79,27 @@ public final class RenderCache: @unchecked Sendable {
     public func response(for variant: ScrapeVariant, render: () -> HTTPResponse) -> HTTPResponse {
         let key = currentKey()
 
-        // Either a shared body, or our turn to render (with the number this variant's render will have).
-        enum Turn { case shared(HTTPResponse), render(completed: UInt64) }
-        let turn: Turn = condition.withLock {
-            let arrived = slots[variant]?.completed ?? 0
+        // Either a shared body, or our turn to render.
+        let shared: HTTPResponse? = condition.withLock {
+            let scrape = turns.arrival(of: variant, key: key)
             while true {
-                if let slot = slots[variant], let response = slot.response,
-                   slot.key == key || slot.completed > arrived {
-                    return .shared(handOut(response, serial: slot.serial))
+                switch turns.decide(scrape) {
+                case .serve(let body, let counted):
+                    return handOut(body, counted: counted)
+                case .waitForRender:
+                    condition.wait()
+                case .render:
+                    let turn = turns.beginTurn(current: currentKey(), now: .now)
+                    for body in turn.drop { bodies[body] = nil }
+                    // On the monotonic clock: a wall-clock step must not stretch the wait.
+                    while let until = turns.draining(now: .now) {
+                        _ = condition.wait(until: ConditionLock.deadline(after: max(.zero, ContinuousClock.now.duration(to: until))))
+                    }
+                    return nil
                 }
-                if !rendering { break }
-                condition.wait()
             }
-            // Our turn. First let go of the bodies no scrape can use any more: this variant's previous one, and
-            // other variants' of an older state (a scrape of theirs would render anew). Give the sends of the large
-            // ones time to finish. Only serials are kept: a copy of a slot would keep its body alive.
-            rendering = true
-            let completed = (slots[variant]?.completed ?? 0) + 1
-            let current = currentKey()
-            var draining: [UInt64] = []
-            for (v, slot) in slots where v == variant || slot.key != current {
-                if let body = slot.response?.body, body.count >= drainThreshold { draining.append(slot.serial) }
-                slots[v]?.response = nil
-            }
-            if !draining.isEmpty {
-                // On the monotonic clock: a wall-clock step must not stretch the wait.
-                let deadline = ConditionLock.deadline(after: drainTimeout)
-                while draining.contains(where: { inFlight[$0] != nil }), condition.wait(until: deadline) {}
-            }
-            return .render(completed: completed)
         }
-        let completed: UInt64
-        switch turn {
-        case .shared(let response): return response
-        case .render(let count): completed = count
-        }
+        if let shared { return shared }
 
         // The key as of now, after any wait: the body shows this state and second, so later scrapes of the same
         // second still find it (the arrival key could be a second old after a drain).
@@ -133,41 +107,37 @@ public final class RenderCache: @unchecked Sendable {
         let response = render()
 
         return condition.withLock {
-            rendering = false
-            nextSerial += 1
-            let serial = nextSerial
-            slots[variant] = Slot(key: renderedKey, response: response.status == 200 ? response : nil,
-                                  serial: serial, completed: completed)
+            let served = turns.renderFinished(key: renderedKey, cached: response.status == 200, size: response.body.count)
             condition.broadcast()
-            return response.status == 200 ? handOut(response, serial: serial) : response
+            guard let served else { return response }
+            bodies[served.body] = response
+            return handOut(served.body, counted: served.counted)
         }
     }
 
-    private func currentKey() -> Key {
-        Key(generation: store.generation, extra: extraKey(), second: Int64(now().rounded(.down)))
+    /// Whether a render is waiting for the sends of bodies it let go of: the point at which those bodies must still
+    /// be alive, and the render not yet begun (for tests).
+    var isDraining: Bool { condition.withLock { turns.drain != nil } }
+
+    private func currentKey() -> RenderTurns.Key {
+        RenderTurns.Key(generation: generation(), extra: extraKey(), now: now())
     }
 
-    /// `response` with a lease counting it in flight until the server releases it; small bodies, which are never
-    /// drained, go without (a lease costs an allocation and a lock per response). Called with `condition` locked.
-    private func handOut(_ response: HTTPResponse, serial: UInt64) -> HTTPResponse {
-        guard response.body.count >= drainThreshold else { return response }
-        inFlight[serial, default: 0] += 1
-        var shared = response
+    /// Body `body`, with a lease counting its send in flight until the server releases it when `counted` (small
+    /// bodies, never drained, go without: a lease costs an allocation and a lock per response). Called with
+    /// `condition` locked.
+    private func handOut(_ body: UInt64, counted: Bool) -> HTTPResponse {
+        guard var shared = bodies[body] else { preconditionFailure("render cache: body \(body) served after it was dropped") }
+        guard counted else { return shared }
         // The lease is released by the server, outside this lock; it takes the lock itself.
-        shared.bodyOwner = Lease { [weak self] in self?.released(serial) }
+        shared.bodyOwner = Lease { [weak self] in self?.sendDone(body) }
         return shared
     }
 
-    private func released(_ serial: UInt64) {
+    private func sendDone(_ body: UInt64) {
         condition.withLock {
-            guard let n = inFlight[serial] else { return }
-            if n > 1 {
-                inFlight[serial] = n - 1
-            } else {
-                inFlight[serial] = nil
-                // Only a render draining this body waits for its count; it needs waking once, at zero.
-                condition.broadcast()
-            }
+            // Only a render draining this body waits for its count; it needs waking once, at zero.
+            if turns.sendDone(body: body) { condition.broadcast() }
         }
     }
 }

@@ -271,33 +271,70 @@ import Testing
 
     /// `bodyOwner` lives exactly as long as the body is being sent: a handler sharing one body among clients
     /// (the render cache) counts on its release to know when the last send is over.
+    ///
+    /// The client counts what it has read, and the owner notes that count when it goes. The send is over only once
+    /// what the client has not read fits the kernel's buffers (the server's send buffer, at most `tcp_wmem`'s
+    /// maximum; the client's receive buffer; one read not counted yet), so an owner released any earlier notes less
+    /// than the response minus that: the check is tied to what was read, not to how long the test waited.
     @Test func keepsTheBodyOwnerUntilTheBodyIsSent() async throws {
-        final class Flag: Sendable {
-            let value = Atomic<Bool>(false)
-            var isSet: Bool { value.load(ordering: .relaxed) }
+        final class Progress: Sendable {
+            let read = Atomic<Int>(0)
+            let readWhenReleased = Atomic<Int>(-1)
         }
         final class Owner: Sendable {
-            let released: Flag
-            init(_ released: Flag) { self.released = released }
-            deinit { released.value.store(true, ordering: .relaxed) }
+            let progress: Progress
+            init(_ progress: Progress) { self.progress = progress }
+            deinit { progress.readWhenReleased.store(progress.read.load(ordering: .sequentiallyConsistent), ordering: .sequentiallyConsistent) }
         }
-        let released = Flag()
-        // 32 MB: more than a 64 KB receive buffer and the largest send buffer Linux grows to by default (4 MB), with
-        // room for hosts that raise tcp_wmem: the server is still sending when the check below runs.
-        let body = [UInt8](repeating: 0x61, count: 32 << 20)
+        let progress = Progress()
+        let chunk = 64 * 1024
+        // What the kernel can hold of a response the client has not read, with room to spare.
+        let sendBufferMax: Int = {
+            let fd = open("/proc/sys/net/ipv4/tcp_wmem", O_RDONLY)
+            guard fd >= 0 else { return 4 << 20 }
+            defer { close(fd) }
+            var bytes = [UInt8](repeating: 0, count: 128)
+            let n = read(fd, &bytes, bytes.count)
+            let fields = String(decoding: bytes[0..<max(0, n)], as: UTF8.self).split(whereSeparator: \.isWhitespace)
+            return fields.last.flatMap { Int($0) } ?? 4 << 20
+        }()
+        let inKernel = sendBufferMax + 4 * chunk + (1 << 20)
+        // Well beyond that, so an early release cannot hide in it (32 MB with Linux's default 4 MB).
+        let body = [UInt8](repeating: 0x61, count: max(32 << 20, 4 * inKernel))
         try await withServer(handler: { _ in
             var response = HTTPResponse(status: 200, body: body)
-            response.bodyOwner = Owner(released)
+            response.bodyOwner = Owner(progress)
             return response
         }) { _, port in
-            let client = try await TestClient.connect(port: port, receiveBuffer: 64 * 1024)
+            let client = try await TestClient.connect(port: port, receiveBuffer: Int32(chunk))
             try await client.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
-            try #require(try await client.readable(within: 20_000), "no response byte")
-            try await Task.sleep(for: .milliseconds(100))
-            #expect(!released.isSet, "released before the body was sent")
-            let response = try await client.response()
-            #expect(response.body.count == body.count)
-            #expect(await eventually { released.isSet }, "never released after the body was sent")
+            let fd = client.fd
+            // The whole response, counted as it is read: (head length, body length).
+            let (head, received) = try await onThread { () throws -> (Int, Int) in
+                var start: [UInt8] = []
+                var headLength: Int?
+                var total = 0
+                var buffer = [UInt8](repeating: 0, count: chunk)
+                while headLength.map({ total < $0 + body.count }) ?? true {
+                    let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                    guard n > 0 else { throw TestFailure("recv: \(n == 0 ? "end of input" : String(cString: strerror(errno))) after \(total) bytes") }
+                    total += n
+                    progress.read.store(total, ordering: .sequentiallyConsistent)
+                    if headLength == nil {
+                        start += buffer[0..<n]
+                        if let end = (0..<max(0, start.count - 3)).first(where: { start[$0..<$0 + 4].elementsEqual([13, 10, 13, 10]) }) {
+                            headLength = end + 4
+                        }
+                    }
+                }
+                return (headLength ?? 0, total - (headLength ?? 0))
+            }
+            #expect(received == body.count)
+            #expect(await eventually { progress.readWhenReleased.load(ordering: .sequentiallyConsistent) >= 0 },
+                    "never released after the body was sent")
+            let readWhenReleased = progress.readWhenReleased.load(ordering: .sequentiallyConsistent)
+            #expect(readWhenReleased >= head + body.count - inKernel,
+                    "released with \(head + body.count - readWhenReleased) bytes still to send (the kernel holds at most \(inKernel))")
         }
     }
 
