@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "RunStatusModelTests", dependencies: ["RunStatusModel", "TestSupport"]),
         .testTarget(name: "VendorSimulatorTests", dependencies: ["VendorSimulator", "HTTPServer", "TestSupport"]),
         .testTarget(name: "RunStoreTests", dependencies: ["Configuration", "RunStatusModel", "RunStore", "TestSupport"]),
-        .testTarget(name: "PollingTests", dependencies: ["Polling", "RunStatusModel", "TestSupport"]),
+        .testTarget(name: "PollingTests", dependencies: ["Configuration", "Polling", "RunStatusModel", "RunStore", "TestSupport"]),
         .testTarget(name: "ServingTests", dependencies: ["HTTPServer", "Serving", "TestSupport"]),
         // Across targets and through the real binary.
         .testTarget(name: "RunStatusExporterTests",

@@ -31,7 +31,7 @@ public final class Poller: Sendable {
         /// The loops of the config in force; a reload cancels them.
         var current: [UInt64] = []
         var nextID: UInt64 = 0
-        var firstCyclePending: Set<String> = []
+        var readiness = Readiness()
         var config: ExporterConfig?
     }
 
@@ -56,7 +56,7 @@ public final class Poller: Sendable {
             let old = r.current.compactMap { r.loops[$0] }
             r.current = []
             r.config = config
-            if !store.isReady { r.firstCyclePending = Set(config.targets.map(\.name)) }
+            if !store.isReady { r.readiness.expectFirstCycles(of: config.targets.map(\.name)) }
             return old
         }
         // A cancelled loop's request in flight ends without counting anything (see `request`).
@@ -109,40 +109,30 @@ public final class Poller: Sendable {
         for t in tasks { await t.value }
     }
 
+    /// The driver of one target's `PollLoopSchedule`: makes or holds back the cycle it calls for, then sleeps.
     private func loop(_ target: TargetConfig, config: ExporterConfig, limiter: ConcurrencyLimiter) async {
-        var notBefore = 0.0
-        var lastListing: Double?
-        let listingInterval = target.discover.map { $0.interval ?? target.pollInterval }
+        var schedule = PollLoopSchedule(target)
         while !Task.isCancelled {
             let cycleStart = now()
-            // A little slack, as for polls, so a listing that ends a moment late is not put off a whole cycle.
-            let listingDue = listingInterval.map { interval in
-                lastListing.map { cycleStart - $0 >= interval - min(1.0, interval * 0.1) } ?? true
-            } ?? false
-            if cycleStart >= notBefore {
-                let outcome = await cycle(target, config: config, limiter: limiter, listing: listingDue)
-                notBefore = outcome.notBefore
-                if outcome.listed { lastListing = cycleStart }
-            } else {
+            switch schedule.begin(now: cycleStart) {
+            case .cycle(let listing):
+                let outcome = await cycle(target, config: config, limiter: limiter, listing: listing)
+                schedule.cycled(notBefore: outcome.notBefore, listed: outcome.listed)
+            case .hold(let listing, let seconds):
                 // Every request this cycle would have made is held back by the vendor's wait.
                 let held = store.duePolls(target: target.name, now: cycleStart, pollInterval: target.pollInterval,
-                                          terminalInterval: target.terminalPollInterval).count + (listingDue ? 1 : 0)
+                                          terminalInterval: target.terminalPollInterval).count + (listing ? 1 : 0)
                 store.countRateLimitWait(target: target.name, requests: held)
                 logger.debug("poll cycle skipped: vendor asked to wait", ["target": target.name, "held": String(held),
-                             "seconds": String(Int(notBefore - cycleStart))])
+                             "seconds": String(Int(seconds))])
             }
             firstCycleDone(target.name)
-            let next = cycleStart + target.pollInterval
-            let wait = max(0.05, next - now())
-            try? await Task.sleep(for: .seconds(wait))
+            try? await Task.sleep(for: .seconds(schedule.sleep(now: now())))
         }
     }
 
     private func firstCycleDone(_ name: String) {
-        let allDone = running.withLock { r -> Bool in
-            guard r.firstCyclePending.remove(name) != nil else { return false }
-            return r.firstCyclePending.isEmpty
-        }
+        let allDone = running.withLock { $0.readiness.cycleDone(name) }
         if allDone {
             store.markReady()
             logger.info("first poll cycle done for every target")
@@ -178,7 +168,7 @@ public final class Poller: Sendable {
         }
 
         let budget = budgets.withLock { $0[target.name] } ?? RateBudget(limit: nil, clock: monotonic)
-        let backoff = Backoff()
+        let backoff = Shared(Backoff())
         let context = PollContext(target: target, headers: headers, maxBodyBytes: config.maxResponseBytes,
                                   budget: budget, deadline: deadline, backoff: backoff, limiter: limiter)
         var summary = CycleSummary()
@@ -213,7 +203,7 @@ public final class Poller: Sendable {
             logger.info("rate budget or Retry-After: polls left for the next cycle",
                         ["target": target.name, "deferred": String(summary.deferred), "polled": String(summary.polled)])
         }
-        return CycleOutcome(notBefore: backoff.until, listed: listing)
+        return CycleOutcome(notBefore: backoff.read(\.until), listed: listing)
     }
 
     struct PollContext: Sendable {
@@ -223,7 +213,7 @@ public final class Poller: Sendable {
         var budget: RateBudget
         /// Monotonic seconds: no request of this cycle starts later.
         var deadline: Double
-        var backoff: Backoff
+        var backoff: Shared<Backoff>
         var limiter: ConcurrencyLimiter
     }
 
@@ -416,7 +406,7 @@ public final class Poller: Sendable {
         }
         let target = ctx.target
         // The vendor asked us to wait (429/503 Retry-After): leave the rest for a later cycle.
-        if ctx.backoff.until > now() {
+        if ctx.backoff.read({ $0.holds(at: now()) }) {
             store.countRateLimitWait(target: target.name)
             return nil
         }
@@ -460,7 +450,7 @@ public final class Poller: Sendable {
                 ?? (response.status == 429 || response.status == 503 ? response.rateLimitReset(now: at) : nil)
             ctx.budget.observe(remaining: response.rateLimitRemaining, resetIn: response.rateLimitReset(now: at),
                                retryAfter: retryAfter)
-            if let wait = result.error?.retryAfter { ctx.backoff.extend(to: at + min(wait, 3600)) }
+            if let wait = result.error?.retryAfter { ctx.backoff.update { $0.wait(wait, from: at) } }
             return Fetched(result: result, latency: latency, response: response)
         }
     }

@@ -60,8 +60,14 @@ final class FakeFetcher: Fetcher {
         let clock = ManualClock(1_800_000_000)
         var config = ExporterConfig(targets: [Self.target(runs: ["a", "b", "c"])])
         config.maxConcurrency = 1
-        let store = await Self.run(config, fetcher, clock: clock, until: 1, settle: 0.5)
-        // The 429 came first; the rest of that cycle and every later one waited (the clock did not move).
+        let store = MetricsStore(config: config)
+        let poller = Poller(store: store, fetcher: fetcher, logger: LogCapture().logger, now: clock.closure)
+        poller.start(config)
+        // The 429 came first; the rest of that cycle (b and c: 2) and every later one (b and c again, each) waited.
+        // Waiting for three later cycles to have been held back shows time passing without sleeping on it.
+        let held = await eventually(timeout: 30) { store.snapshot().targets[0].rateLimitWaits >= 2 + 3 * 2 }
+        await poller.stop()
+        #expect(held)
         #expect(fetcher.count == 1)
         let t = store.snapshot().targets[0]
         #expect(t.errors[PollErrorReason.allCases.firstIndex(of: .rateLimited)!] == 1)
@@ -74,14 +80,15 @@ final class FakeFetcher: Fetcher {
         let clock2 = ManualClock(1_800_000_000)
         let store2 = MetricsStore(config: config)
         // The rate budget keeps its own (monotonic) clock for the vendor's wait: it moves with the test's clock here.
-        let poller = Poller(store: store2, fetcher: fetcher2, logger: LogCapture().logger, now: clock2.closure, monotonic: clock2.closure)
-        poller.start(config)
-        _ = await eventually(timeout: 30) { fetcher2.count >= 1 }
-        try? await Task.sleep(for: .milliseconds(300))
+        let poller2 = Poller(store: store2, fetcher: fetcher2, logger: LogCapture().logger, now: clock2.closure, monotonic: clock2.closure)
+        poller2.start(config)
+        // Later cycles came and were held back: the second poller has not resumed while the clock stands still.
+        let held2 = await eventually(timeout: 30) { store2.snapshot().targets[0].rateLimitWaits >= 2 + 3 * 2 }
+        #expect(held2)
         #expect(fetcher2.count == 1)
         clock2.set(1_800_000_121)
         let resumed = await eventually(timeout: 30) { fetcher2.count >= 4 }
-        await poller.stop()
+        await poller2.stop()
         #expect(resumed)
     }
 
