@@ -5,13 +5,8 @@ import RunStatusModel
 import Synchronization
 import TestSupport
 import Testing
-@testable import Configuration
 @testable import CurlTransport
-@testable import Logging
 @testable import Polling
-@testable import RunStatusExporter
-@testable import RunStore
-@testable import Serving
 
 /// A vendor answering 64 MiB must cost the exporter no more than the configured bound: the fetcher gives up
 /// once past it, classified `too_large`, whether or not the size was announced, and stops reading at once.
