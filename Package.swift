@@ -56,15 +56,24 @@ let package = Package(
         .target(name: "ChildProcesses"),
         // For test targets only (never a product's dependency): loopback ports, temporary directories, the
         // programs tests run (built or on PATH, skipped loudly when absent), the manual clock, the seeded generator.
-        .target(name: "TestSupport", dependencies: ["ChildProcesses", "VendorSimulator"]),
+        .target(name: "TestSupport", dependencies: ["ChildProcesses", "Configuration", "Logging", "VendorSimulator"]),
 
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "RunStatusModelTests", dependencies: ["RunStatusModel", "TestSupport"]),
         .testTarget(name: "VendorSimulatorTests", dependencies: ["VendorSimulator", "HTTPServer", "TestSupport"]),
-        .testTarget(name: "RunStoreTests", dependencies: ["Configuration", "RunStatusModel", "RunStore", "TestSupport"]),
-        .testTarget(name: "PollingTests", dependencies: ["Configuration", "Polling", "RunStatusModel", "RunStore", "TestSupport"]),
-        .testTarget(name: "ServingTests", dependencies: ["HTTPServer", "Serving", "TestSupport"]),
+        // One per runtime target, beside its code; a test that crosses targets is in RunStatusExporterTests.
+        .testTarget(name: "LoggingTests", dependencies: ["Logging", "TestSupport"]),
+        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Logging", "RunStatusModel", "TestSupport"]),
+        // The store is read as a scrape reads it, through the renderer.
+        .testTarget(name: "RunStoreTests",
+                    dependencies: ["Configuration", "Exposition", "RunStatusModel", "RunStore", "Serving", "TestSupport"]),
+        .testTarget(name: "PollingTests",
+                    dependencies: ["Configuration", "Logging", "Polling", "RunStatusModel", "RunStore", "TestSupport"]),
+        // Serving for its gzip, to serve a compressed body.
+        .testTarget(name: "CurlTransportTests",
+                    dependencies: ["CurlTransport", "HTTPServer", "Polling", "RunStatusModel", "Serving", "TestSupport"]),
+        .testTarget(name: "ServingTests", dependencies: ["Configuration", "HTTPServer", "Serving", "TestSupport"]),
         // Across targets and through the real binary.
         .testTarget(name: "RunStatusExporterTests",
                     dependencies: ["ChildProcesses", "Configuration", "CurlTransport", "Demo", "Exposition", "HTTPServer",

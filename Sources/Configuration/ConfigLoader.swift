@@ -21,7 +21,7 @@ public struct ConfigLoader: Sendable {
         self.redactor = redactor
     }
 
-    package var credentials: Credentials { Credentials(environment: environment, readFile: readFile, redactor: redactor) }
+    var credentials: Credentials { Credentials(environment: environment, readFile: readFile, redactor: redactor) }
 
     public func load(path: String) throws(ConfigError) -> ExporterConfig {
         try parse(Self.readConfigFile(path), file: path)
@@ -55,7 +55,7 @@ public struct ConfigLoader: Sendable {
         return config
     }
 
-    package static func reason(_ error: any Error) -> String {
+    static func reason(_ error: any Error) -> String {
         let ns = error as NSError
         if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
             return String(cString: strerror(Int32(underlying.code)))

@@ -7,9 +7,9 @@ import RunStatusModel
 /// handed to the redactor first, so the current and the earlier values stay out of logs and pages.
 /// The config loader reads through the same checks, so what would fail every poll is refused at start instead.
 public struct Credentials: Sendable {
-    package var environment: @Sendable (String) -> String? = { ProcessInfo.processInfo.environment[$0] }
-    package var readFile: @Sendable (String) -> Result<[UInt8], CredentialError> = Credentials.readFile
-    package var redactor: SecretRedactor?
+    var environment: @Sendable (String) -> String? = { ProcessInfo.processInfo.environment[$0] }
+    var readFile: @Sendable (String) -> Result<[UInt8], CredentialError> = Credentials.readFile
+    var redactor: SecretRedactor?
 
     package init(environment: @escaping @Sendable (String) -> String? = { ProcessInfo.processInfo.environment[$0] },
                  readFile: @escaping @Sendable (String) -> Result<[UInt8], CredentialError> = Credentials.readFile,
@@ -50,7 +50,7 @@ public struct Credentials: Sendable {
     }
 
     /// Why a value cannot be sent in an HTTP header, or kept out of logs; nil when it can.
-    package static func contentProblem(_ secret: String) -> String? {
+    static func contentProblem(_ secret: String) -> String? {
         if let p = headerValueProblem(secret) { return p }
         let length = secret.unicodeScalars.count
         if secret.utf8.count < SecretRedactor.minimumLength {
@@ -61,7 +61,7 @@ public struct Credentials: Sendable {
     }
 
     /// Why `value` cannot go into an HTTP header field (CR, LF, NUL and other control characters; a tab is fine).
-    package static func headerValueProblem(_ value: String) -> String? {
+    static func headerValueProblem(_ value: String) -> String? {
         for scalar in value.unicodeScalars {
             switch scalar.value {
             case 0x0D, 0x0A: return "holds a line break (CR or LF), which an HTTP header cannot carry"

@@ -4,7 +4,7 @@ import RunStatusModel
 /// Prometheus-style durations: `500ms`, `30s`, `10m`, `1h`, `1d`, `1w`, and combinations such as `1h30m`.
 package enum DurationText {
     /// Seconds, or nil when the text is not a duration.
-    package static func seconds(_ text: String) -> Double? {
+    static func seconds(_ text: String) -> Double? {
         var total = 0.0
         var digits = ""
         var sawUnit = false

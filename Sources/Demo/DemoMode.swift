@@ -26,22 +26,9 @@ public struct DemoMode: Sendable {
                               terminalPollInterval: Double = 30, timeout: Double = 5, maxConcurrency: Int = 16) -> ExporterConfig {
         let targets = Vendor.allCases.sorted { $0.demoOrder < $1.demoOrder }.compactMap { vendor -> TargetConfig? in
             let ids = scenario.runIDs(for: vendor.rawValue)
-            guard !ids.isEmpty else { return nil }
-            let auth: AuthConfig
-            if let secret = scenario.credential(for: vendor.rawValue) {
-                switch vendor {
-                case .sequentum: auth = .apiKey(.inline(secret))
-                case .wes: auth = .header(name: "X-SBG-Auth-Token", .inline(secret))
-                case .rsa, .instabase, .nexio: auth = .bearer(.inline(secret))
-                }
-            } else {
-                auth = .none
-            }
-            let url = vendor == .wes ? baseURL + "/ga4gh/wes/v1" : baseURL
-            let zone = TimeZone(secondsFromGMT: scenario.rsaUTCOffsetSeconds)?.identifier ?? "UTC"
-            return TargetConfig(name: "demo-\(vendor.rawValue)", vendor: vendor, url: url, auth: auth,
-                                headers: vendor == .instabase ? ["IB-Context": "demo-org"] : [:],
-                                timeZone: vendor == .rsa ? zone : "UTC", runs: ids.map { RunConfig(id: $0) },
+            guard !ids.isEmpty, let endpoint = scenario.endpoint(for: vendor.rawValue, baseURL: baseURL) else { return nil }
+            return TargetConfig(name: "demo-\(vendor.rawValue)", vendor: vendor, url: endpoint.url, auth: endpoint.auth,
+                                headers: endpoint.headers, timeZone: endpoint.timeZone, runs: ids.map { RunConfig(id: $0) },
                                 pollInterval: pollInterval, terminalPollInterval: terminalPollInterval, timeout: timeout)
         }
         return ExporterConfig(pollInterval: pollInterval, terminalPollInterval: terminalPollInterval, timeout: timeout,
@@ -50,6 +37,18 @@ public struct DemoMode: Sendable {
 
     public func stop() {
         server.stop()
+    }
+}
+
+private extension SimulatedEndpoint {
+    /// The credential sent the way the simulated vendor documents it.
+    var auth: AuthConfig {
+        guard let credential else { return .none }
+        switch (credentialHeader, credentialScheme) {
+        case ("Authorization", "Bearer"): return .bearer(.inline(credential))
+        case ("Authorization", "ApiKey"): return .apiKey(.inline(credential))
+        default: return .header(name: credentialHeader, .inline(credential))
+        }
     }
 }
 

@@ -53,7 +53,7 @@ public struct Logger: Sendable {
         sink(redactor.redact(line))
     }
 
-    package static func logfmtValue(_ v: String) -> String {
+    static func logfmtValue(_ v: String) -> String {
         let needsQuotes = v.isEmpty || v.contains(where: { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "\\" || $0.asciiValue.map { $0 < 0x20 } ?? false })
         return needsQuotes ? "\"" + jsonEscape(v) + "\"" : v
     }
@@ -75,7 +75,7 @@ public struct Logger: Sendable {
         return out
     }
 
-    package static func timestamp(_ date: Date) -> String {
+    static func timestamp(_ date: Date) -> String {
         let t = date.timeIntervalSince1970
         let secs = Int(t.rounded(.down))
         let millis = Int((t - Double(secs)) * 1000)

@@ -17,7 +17,7 @@ public final class SecretRedactor: Sendable {
     public static let capacity = 256
     public static let replacement = "[redacted]"
     /// A secret cut short by a bounded message (ending in `…`) is still hidden when at least this much of it shows.
-    package static let truncatedMinimum = 4
+    static let truncatedMinimum = 4
 
     private let state = Mutex(State())
 
@@ -65,7 +65,7 @@ public final class SecretRedactor: Sendable {
 
     /// The forms a vendor could echo `secret` in; base64 forms are the part that stays the same wherever the
     /// secret sits in a longer encoded text.
-    package static func framings(_ secret: String) -> [String] {
+    static func framings(_ secret: String) -> [String] {
         var out: Set<String> = [secret]
         out.insert(Logger.jsonEscape(secret))
         out.insert(jsonEscapeStrict(secret))
@@ -80,7 +80,7 @@ public final class SecretRedactor: Sendable {
     }
 
     /// JSON escaping as some encoders do it: `/` as `\/` and everything outside ASCII as `\uXXXX`.
-    package static func jsonEscapeStrict(_ s: String) -> String {
+    static func jsonEscapeStrict(_ s: String) -> String {
         var out = ""
         for unit in s.utf16 {
             switch unit {
@@ -94,7 +94,7 @@ public final class SecretRedactor: Sendable {
         return out
     }
 
-    package static func percentEncoded(_ s: String, spaceAsPlus: Bool) -> String {
+    static func percentEncoded(_ s: String, spaceAsPlus: Bool) -> String {
         var out = ""
         for b in s.utf8 {
             switch b {
@@ -108,7 +108,7 @@ public final class SecretRedactor: Sendable {
         return out
     }
 
-    package static func htmlEscaped(_ s: String) -> String {
+    static func htmlEscaped(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
             .replacingOccurrences(of: "'", with: "&#39;")
@@ -116,7 +116,7 @@ public final class SecretRedactor: Sendable {
 
     /// For each of the three positions the secret can start at within base64's 3-byte groups, the characters that
     /// depend on the secret's bytes alone (the ones shared with the bytes before or the padding after are cut).
-    package static func base64Cores(_ bytes: [UInt8]) -> [String] {
+    static func base64Cores(_ bytes: [UInt8]) -> [String] {
         (0..<3).map { offset in
             let padded = [UInt8](repeating: 0, count: offset) + bytes
             var encoded = Data(padded).base64EncodedString()

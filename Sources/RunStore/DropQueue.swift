@@ -4,12 +4,12 @@ import RunStatusModel
 import Synchronization
 
 /// Finished runs with per-run series, oldest end first, for dropping when the cap is reached.
-package struct DropQueue {
+struct DropQueue {
     package struct Victim { let target: Int; let runID: String; let finishedAt: Double }
     /// Newest first, so the oldest pops off the end.
     private var victims: [Victim]
 
-    package init(_ s: StoreState) {
+    init(_ s: StoreState) {
         var list: [Victim] = []
         for (ti, t) in s.targets.enumerated() where t.perRunMetrics {
             for run in t.runs {
@@ -26,7 +26,7 @@ package struct DropQueue {
     /// The oldest finished run not yet removed; nil when there is none, or when `candidate` (the finish time of
     /// the run wanting the room) is not newer: a run seen finished by the same listing as a kept one comes later
     /// in that newest-first list, so it is the older of the two.
-    package mutating func popOldest(unless candidate: Double?, removed: [Set<String>]) -> Victim? {
+    mutating func popOldest(unless candidate: Double?, removed: [Set<String>]) -> Victim? {
         while let last = victims.last {
             if removed[last.target].contains(last.runID) { victims.removeLast(); continue }
             if let candidate, candidate <= last.finishedAt { return nil }

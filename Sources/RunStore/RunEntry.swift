@@ -11,30 +11,30 @@ package struct RunEntry: Sendable {
     package private(set) var runLabels: [LabelPair]
     package var observation: RunObservation?
     package var lastAttempt: Double?
-    package var finishedCounted = false
+    var finishedCounted = false
     /// True until a details call (WES) has given this run its times for its current state.
     package var needsDetails = false
     /// A list reported a new state without times (WES) that no poll has confirmed yet.
     package var listedStateUnconfirmed = false
     /// Named in the config (kept whatever discovery finds); found by the target's last listing.
-    package var configured = false
-    package var listed = false
+    var configured = false
+    var listed = false
     /// When the run was first seen in its current terminal state, for runs whose vendor gives no end time.
-    package var terminalSince: Double?
+    var terminalSince: Double?
 
     /// When the run finished (its end time, else when it was first seen finished); nil while it has not.
-    package var finishedAt: Double? {
+    var finishedAt: Double? {
         guard let obs = observation, obs.state.isTerminal else { return nil }
         return obs.endTime ?? terminalSince
     }
 
-    package init(runID: String, target: LabelSet, runLabels: [LabelPair]) {
+    init(runID: String, target: LabelSet, runLabels: [LabelPair]) {
         self.runID = runID
         labels = target.appending("run_id", runID)
         self.runLabels = runLabels
     }
 
-    package mutating func setRunLabels(_ pairs: [LabelPair]) {
+    mutating func setRunLabels(_ pairs: [LabelPair]) {
         runLabels = pairs
     }
 

@@ -5,17 +5,17 @@ import Synchronization
 
 /// The whole state: a value, so a snapshot is a copy.
 public struct StoreState: Sendable {
-    package var generation: UInt64 = 0
+    var generation: UInt64 = 0
     package var targets: [TargetEntry] = []
     package var targetIndex: [String: Int] = [:]
-    package var ready = false
+    var ready = false
     package var lastReloadSuccessful = true
     package var lastReloadSuccess: Double?
-    package var maxSeries = ExporterConfig.defaultMaxSeries
+    var maxSeries = ExporterConfig.defaultMaxSeries
     package var refusedAtApply = 0
 
     /// The series the targets and their runs may produce, counted as `SeriesBudget` does.
-    package var seriesUsed: Int {
+    var seriesUsed: Int {
         targets.reduce(0) { $0 + $1.seriesCost }
     }
 
@@ -102,7 +102,7 @@ public struct StoreState: Sendable {
 
     /// Brings the series back under `maxSeries` after a config change: the oldest finished runs go first, then
     /// runs from the end of the config. Returns how many runs were refused.
-    package mutating func enforceCap() -> Int {
+    mutating func enforceCap() -> Int {
         var used = seriesUsed
         guard used > maxSeries else { return 0 }
         var queue = DropQueue(self)

@@ -4,8 +4,8 @@ import RunStatusModel
 import Synchronization
 
 package struct TargetEntry: Sendable {
-    package let name: String
-    package let vendor: Vendor
+    let name: String
+    let vendor: Vendor
     /// `vendor="…",target="…"`, encoded once.
     package let labels: LabelSet
     package var runs: [RunEntry] = []
@@ -25,7 +25,7 @@ package struct TargetEntry: Sendable {
     package var perRunMetrics = true
     package var discovery: DiscoveryConfig?
     /// Discovered runs not to take back while the vendor still lists them (past `max_age`, or dropped for the cap).
-    package var expired: Set<String> = []
+    var expired: Set<String> = []
     /// Discovered runs refused for the cap, counted once; taken when there is room again.
     package var refused: Set<String> = []
     /// For refused runs listed finished without an end time: when they were first seen finished, which orders them
@@ -34,7 +34,7 @@ package struct TargetEntry: Sendable {
 
     package static let terminalStates: [RunState] = [.succeeded, .failed, .cancelled]
 
-    package init(config: TargetConfig, shard: Shard = .all) {
+    init(config: TargetConfig, shard: Shard = .all) {
         name = config.name
         vendor = config.vendor
         labels = LabelSet([("vendor", config.vendor.rawValue), ("target", config.name)])
@@ -43,7 +43,7 @@ package struct TargetEntry: Sendable {
 
     /// Configured runs in the config's order (those of this shard), then the discovered ones kept while the
     /// target still discovers.
-    package mutating func reconfigure(_ config: TargetConfig, shard: Shard = .all) {
+    mutating func reconfigure(_ config: TargetConfig, shard: Shard = .all) {
         perRunMetrics = config.perRunMetrics
         discovery = config.discover
         var runs: [RunEntry] = []
@@ -76,14 +76,14 @@ package struct TargetEntry: Sendable {
         runIndex = Dictionary(uniqueKeysWithValues: runs.enumerated().map { ($1.runID, $0) })
     }
 
-    package var seriesCost: Int {
+    var seriesCost: Int {
         SeriesBudget.perTarget(discovery: discovery != nil) + (perRunMetrics ? runs.count * SeriesBudget.perRun : 0)
     }
 
     package var discoveredCount: Int { runs.count(where: \.listed) }
 
     /// Appends a run found by discovery; returns its index.
-    package mutating func addDiscovered(_ runID: String) -> Int {
+    mutating func addDiscovered(_ runID: String) -> Int {
         var entry = RunEntry(runID: runID, target: labels, runLabels: [])
         entry.listed = true
         runs.append(entry)
@@ -91,7 +91,7 @@ package struct TargetEntry: Sendable {
         return runs.count - 1
     }
 
-    package mutating func remove(_ ids: Set<String>) {
+    mutating func remove(_ ids: Set<String>) {
         runs.removeAll { ids.contains($0.runID) }
         runIndex = Dictionary(uniqueKeysWithValues: runs.enumerated().map { ($1.runID, $0) })
     }
@@ -99,7 +99,7 @@ package struct TargetEntry: Sendable {
     /// An observation a list call carried. A WES list entry has the state only: it stands in for a status poll
     /// when the state has not moved (the times already known stay); a new or moved run is left to its poll, whose
     /// details call fetches the times.
-    package mutating func recordListed(_ ri: Int, _ obs: RunObservation, now: Double) {
+    mutating func recordListed(_ ri: Int, _ obs: RunObservation, now: Double) {
         if obs.timesUnknown {
             guard let previous = runs[ri].observation, previous.state == obs.state, previous.vendorState == obs.vendorState,
                   !runs[ri].needsDetails else {
@@ -130,7 +130,7 @@ package struct TargetEntry: Sendable {
     }
 
     /// A run's new observation: finished counts, unmapped values, the time it became terminal.
-    package mutating func recordObservation(_ ri: Int, _ observation: RunObservation, now: Double) {
+    mutating func recordObservation(_ ri: Int, _ observation: RunObservation, now: Double) {
         var obs = observation
         let previous = runs[ri].observation
         if obs.timesUnknown, let previous {

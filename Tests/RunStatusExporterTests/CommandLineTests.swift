@@ -47,10 +47,26 @@ import Testing
 
     @Test func configCheckSummaryNamesEveryTargetWithoutSecrets() throws {
         let config = try ConfigLoader(environment: { _ in "env-secret-x" }, readFile: { _ in .success(Array("file-secret-x".utf8)) })
-            .parse(Array(ConfigLoaderTests.example.utf8), file: "c.json")
+            .parse(Array(ConfigExamples.readme.utf8), file: "c.json")
         let text = ConfigCheck.summary(config, file: "c.json")
         #expect(text.hasPrefix("c.json: valid, 5 target(s), 6 run(s)\n"))
         for name in ["rsa-prod", "seq", "ib", "cavatica", "nexio"] { #expect(text.contains("  \(name): ")) }
         #expect(!text.contains("nx_test_example"))
+    }
+
+    @Test func shardFlags() throws {
+        let o = try CommandLineOptions.parse(["--config.file=c.json", "--shard=2", "--total-shards", "3"])
+        #expect(o.shard == Shard(index: 2, total: 3))
+        #expect(try CommandLineOptions.parse(["--config.file=c.json"]).shard == .all)
+        #expect(try CommandLineOptions.parse(["--config.file=c.json", "--total-shards=1"]).shard == .all)
+        for bad in [["--shard=3", "--total-shards=3"], ["--shard=-1", "--total-shards=3"], ["--shard=1"],
+                    ["--total-shards=0"], ["--shard=x", "--total-shards=2"]] {
+            #expect(throws: UsageError.self, "\(bad)") { try CommandLineOptions.parse(["--config.file=c.json"] + bad) }
+        }
+        do {
+            _ = try CommandLineOptions.parse(["--config.file=c.json", "--shard=3", "--total-shards=3"])
+        } catch {
+            #expect(error.message == "--shard must be from 0 to 2 with --total-shards=3, not 3")
+        }
     }
 }

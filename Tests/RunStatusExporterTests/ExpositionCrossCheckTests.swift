@@ -17,12 +17,9 @@ import VendorSimulator
 @Suite(.requiresPython(importing: "prometheus_client.parser", "prometheus_client.openmetrics.parser",
                        hint: "pip install prometheus_client; .ci/run does it"))
 struct ExpositionCrossCheckTests {
-    /// Label values that need every escape, and text outside ASCII.
-    static let awkward = "a \"quoted\" back\\slash\nnew line, ünïcödé ✓"
-
     @Test func realOutputReadsTheSameInPrometheusClient() async throws {
         try await EndToEndTests.withExporter(EndToEndTests.scenario(), clockAt: EndToEndTests.t0 + 1000, mutate: { config in
-            config.targets[0].runs[0].labels = [LabelPair("team", Self.awkward), LabelPair("empty", "")]
+            config.targets[0].runs[0].labels = [LabelPair("team", ExpositionCrossCheck.awkward), LabelPair("empty", "")]
         }) { r in
             let port = try #require(URL(string: r.base)?.port).map { UInt16($0) }!
             _ = try await TestClient.request(port: port, "/nope")  // a 404 series for runstatus_http_requests_total
@@ -40,11 +37,11 @@ struct ExpositionCrossCheckTests {
                 let ours = try parseExpositionStrictly(response.text, openMetrics: isOpenMetrics)
                 let theirs = try await parseWithPrometheusClient(response.text, openMetrics: isOpenMetrics)
                 let format = isOpenMetrics ? "OpenMetrics" : "text 0.0.4"
-                try Self.compare(ours: ours.samples, theirs: theirs.samples, format: format)
-                #expect(Self.normalized(ours.families, openMetrics: isOpenMetrics) == theirs.families, "\(format) families")
+                try ExpositionCrossCheck.compare(ours: ours.samples, theirs: theirs.samples, format: format)
+                #expect(ExpositionCrossCheck.normalized(ours.families, openMetrics: isOpenMetrics) == theirs.families, "\(format) families")
                 keys.append(Set(ours.samples.map(\.description).map { String($0[..<$0.lastIndex(of: " ")!]) }))
                 // The awkward label came through both parsers intact.
-                #expect(theirs.samples.contains { $0.labels["team"] == Self.awkward && $0.name == "runstatus_run_info" },
+                #expect(theirs.samples.contains { $0.labels["team"] == ExpositionCrossCheck.awkward && $0.name == "runstatus_run_info" },
                         "\(format)")
             }
             // Same series in both formats (values of process metrics move between the two scrapes). The exporter's
@@ -59,80 +56,10 @@ struct ExpositionCrossCheckTests {
             #expect(!text.text.contains("# EOF"))
         }
     }
-
-    @Test func escapingAndSpecialValuesReadTheSameInPrometheusClient() async throws {
-        for format in [ExpositionFormat.text, .openMetrics] {
-            var w = ExpositionWriter(format: format)
-            let labels = LabelSet([("path", Self.awkward), ("empty", "")])
-            w.family("demo_events_total", type: .counter, help: "Events with \\ backslash, \"quotes\"\nand a new line.")
-            w.sample("demo_events_total", labels, value: 3)
-            w.family("demo_temperature_celsius", type: .gauge, help: "Gauge with odd values.")
-            w.sample("demo_temperature_celsius", LabelSet([("at", "nan")]), value: .nan)
-            w.sample("demo_temperature_celsius", LabelSet([("at", "+inf")]), value: .infinity)
-            w.sample("demo_temperature_celsius", LabelSet([("at", "-inf")]), value: -.infinity)
-            w.sample("demo_temperature_celsius", LabelSet([("at", "small")]), value: 1.5e-7)
-            w.sample("demo_temperature_celsius", LabelSet([("at", "big")]), value: 1.2345678901234567e19)
-            w.family("demo_build_info", type: .info, help: "Info.")
-            w.sample("demo_build_info", LabelSet([("version", "1.0")]), value: 1)
-            w.family("demo_latency_seconds", type: .histogram, help: "Histogram.")
-            w.histogram("demo_latency_seconds", labels, buckets: [0.005, 0.1, 1, 2.5, 10], cumulativeCounts: [0, 1, 1, 2, 4],
-                        sum: 17.25, count: 5)
-            let body = String(decoding: w.finish(), as: UTF8.self)
-            let isOpenMetrics = format == .openMetrics
-            let ours = try parseExpositionStrictly(body, openMetrics: isOpenMetrics)
-            let theirs = try await parseWithPrometheusClient(body, openMetrics: isOpenMetrics)
-            try Self.compare(ours: ours.samples, theirs: theirs.samples, format: "\(format)")
-            #expect(Self.normalized(ours.families, openMetrics: isOpenMetrics) == theirs.families, "\(format)")
-            #expect(theirs.families.first?.help == "Events with \\ backslash, \"quotes\"\nand a new line.")
-            #expect(ours.samples.count == 15)
-        }
-    }
-
-    /// prometheus_client names counter families without `_total` in both formats, and info families without
-    /// `_info` in OpenMetrics (where our metadata already says so); text 0.0.4 has no info type.
-    static func normalized(_ families: [ParsedFamily], openMetrics: Bool) -> [ParsedFamily] {
-        families.map { family in
-            var f = family
-            if !openMetrics && f.type == "counter" && f.name.hasSuffix("_total") { f.name.removeLast(6) }
-            return f
-        }
-    }
-
-    static func compare(ours: [ParsedSample], theirs: [ParsedSample], format: String) throws {
-        #expect(ours.count == theirs.count, "\(format): \(ours.count) samples read by us, \(theirs.count) by prometheus_client")
-        #expect(Set(ours).count == ours.count, "\(format): a series appears twice")
-        for (index, (a, b)) in zip(ours, theirs).enumerated() {
-            #expect(a == b, "\(format) sample \(index): ours \(a), prometheus_client \(b)")
-        }
-    }
 }
 
-/// gzip for scrapers that accept it, with q-values respected.
-@Suite struct GzipTests {
-    @Test func negotiatesTheContentCoding() {
-        let cases: [(String?, ContentCoding)] = [
-            (nil, .identity), ("", .identity), ("gzip", .gzip), ("GZIP", .gzip), ("x-gzip", .gzip),
-            ("deflate, gzip, br, zstd", .gzip), ("gzip;q=0", .identity), ("gzip; q=0.0", .identity),
-            ("*", .gzip), ("*;q=0", .identity), ("br;q=1, *;q=0.1", .gzip), ("gzip;q=0, *", .identity),
-            ("identity", .identity), ("gzip;q=0.5, identity;q=1", .identity), ("gzip;q=0.5", .gzip),
-            ("gzip;q=1, identity;q=0.5", .gzip), ("gzip;q=bogus", .identity), ("br", .identity),
-        ]
-        for (field, expected) in cases {
-            #expect(ContentCoding.negotiate(acceptEncoding: field) == expected, "\(field ?? "(absent)")")
-        }
-    }
-
-    @Test func compressesAndRoundTrips() throws {
-        let text = Array(String(repeating: "runstatus_up{target=\"a\"} 1\n", count: 2000).utf8)
-        let compressed = try #require(Gzip.compress(text))
-        #expect(compressed.prefix(2) == [0x1F, 0x8B])
-        #expect(compressed.count < text.count / 10)
-        #expect(Gzip.decompress(compressed) == text)
-        #expect(Gzip.compress([]).flatMap { Gzip.decompress($0) } == [])
-        #expect(Gzip.decompress(Array(compressed.dropLast(4))) == nil)
-        #expect(Gzip.decompress(Array("not gzip".utf8)) == nil)
-    }
-
+/// gzip for scrapers that accept it, through the exporter.
+@Suite struct GzipServingTests {
     @Test func servesGzipToScrapersThatAcceptIt() async throws {
         try await EndToEndTests.withExporter(EndToEndTests.scenario(), clockAt: EndToEndTests.t0 + 1000) { r in
             let port = try #require(URL(string: r.base)?.port).map { UInt16($0) }!

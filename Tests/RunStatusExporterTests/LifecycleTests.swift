@@ -234,7 +234,7 @@ struct LifecycleTests {
     @Test func basicAuthOnTheRealListenerAndHealthcheckBehindIt() async throws {
         try await Self.withScratch { directory in
             try directory.write("web.json", """
-            {"basic_auth_users": {"prometheus": "\(WebConfigTests.aliceHash)"},
+            {"basic_auth_users": {"prometheus": "\(ConfigExamples.aliceHash)"},
              "http_server_config": {"headers": {"X-Content-Type-Options": "nosniff"}}}
             """)
             let exporter = try await Exporter.start(["--demo", "--web.config.file=\(directory.file("web.json"))"], in: directory)
@@ -244,8 +244,8 @@ struct LifecycleTests {
             #expect(denied.status == 401)
             #expect(denied.header("WWW-Authenticate")?.hasPrefix("Basic realm=") == true)
             #expect(denied.header("X-Content-Type-Options") == "nosniff")
-            #expect(try await exporter.get("/metrics", headers: [("Authorization", WebConfigTests.basic("prometheus", "nope"))]).status == 401)
-            let allowed = try await exporter.get("/metrics", headers: [("Authorization", WebConfigTests.basic("prometheus", "correct horse"))])
+            #expect(try await exporter.get("/metrics", headers: [("Authorization", ConfigExamples.basic("prometheus", "nope"))]).status == 401)
+            let allowed = try await exporter.get("/metrics", headers: [("Authorization", ConfigExamples.basic("prometheus", "correct horse"))])
             #expect(allowed.status == 200 && allowed.text.contains("runstatus_build_info"))
             #expect(allowed.header("X-Content-Type-Options") == "nosniff")
             // The Dockerfile's HEALTHCHECK has no password: the listener's 401 challenge counts as alive.

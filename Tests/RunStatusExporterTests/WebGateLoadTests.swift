@@ -4,12 +4,7 @@ import HTTPServer
 import Synchronization
 import TestSupport
 import Testing
-@testable import Configuration
-@testable import CurlTransport
-@testable import Logging
-@testable import Polling
 @testable import RunStatusExporter
-@testable import RunStore
 @testable import Serving
 
 /// Basic auth under attack, on real loopback sockets: a wrong-password flood never reaches the scrapes whose

@@ -1,37 +1,28 @@
 import Foundation
 import HTTPServer
+import TestSupport
 import Testing
 @testable import Configuration
-@testable import CurlTransport
-@testable import Logging
-@testable import Polling
-@testable import RunStatusExporter
-@testable import RunStore
 @testable import Serving
 
 /// `--web.config.file`: parsing, bcrypt through libcrypt, basic auth with its cache, response headers.
 @Suite struct WebConfigTests {
-    /// Cost 4 keeps the tests fast; real configs use 10 or more.
-    static let aliceHash = "$2b$04$abcdefghijklmnopqrstuujydOTSfIH/d5oUHpsygqV5X9xJLQc6e"  // "correct horse"
+    /// Low costs keep the tests fast (alice's, cost 4, is `ConfigExamples.aliceHash`); real configs use 10 or more.
     static let bobHash = "$2y$05$ABCDEFGHIJKLMNOPQRSTUuErBegoPIq8.pZAo3jsXJ/guhPzrPemW"  // "pa:ss wörd"
-
-    static func basic(_ user: String, _ password: String) -> String {
-        "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
-    }
 
     @Test func bcryptAgreesWithKnownVectors() {
         // jBCrypt's published test vectors, and the $2b$/$2y$ spellings htpasswd and Go write.
         #expect(Bcrypt.verify(password: Array("abc".utf8), hash: "$2a$06$If6bvum7DFjUnE9p2uDeDu0YHzrHM6tf.iqN8.yx.jNN1ILEf7h0i"))
         #expect(Bcrypt.verify(password: [], hash: "$2a$06$DCq7YPn5Rq63x1Lad4cll.TV4S6ytwfsfvkgY8jIucDrjc8deX1s."))
         #expect(!Bcrypt.verify(password: Array("abd".utf8), hash: "$2a$06$If6bvum7DFjUnE9p2uDeDu0YHzrHM6tf.iqN8.yx.jNN1ILEf7h0i"))
-        #expect(Bcrypt.verify(password: Array("correct horse".utf8), hash: Self.aliceHash))
+        #expect(Bcrypt.verify(password: Array("correct horse".utf8), hash: ConfigExamples.aliceHash))
         #expect(Bcrypt.verify(password: Array("pa:ss wörd".utf8), hash: Self.bobHash))
-        #expect(!Bcrypt.verify(password: Array("correct horse\u{0}".utf8), hash: Self.aliceHash))
+        #expect(!Bcrypt.verify(password: Array("correct horse\u{0}".utf8), hash: ConfigExamples.aliceHash))
         #expect(!Bcrypt.verify(password: Array("x".utf8), hash: "$1$not-bcrypt"))
-        #expect(Bcrypt.isWellFormed(Self.aliceHash) && Bcrypt.isWellFormed(Self.bobHash))
+        #expect(Bcrypt.isWellFormed(ConfigExamples.aliceHash) && Bcrypt.isWellFormed(Self.bobHash))
         #expect(!Bcrypt.isWellFormed("$2b$03$abcdefghijklmnopqrstuujydOTSfIH/d5oUHpsygqV5X9xJLQc6e"))
         #expect(!Bcrypt.isWellFormed("$2x$04$abcdefghijklmnopqrstuujydOTSfIH/d5oUHpsygqV5X9xJLQc6e"))
-        #expect(!Bcrypt.isWellFormed(String(Self.aliceHash.dropLast())))
+        #expect(!Bcrypt.isWellFormed(String(ConfigExamples.aliceHash.dropLast())))
         #expect(Bcrypt.constantTimeEquals([1, 2, 3], [1, 2, 3]) && !Bcrypt.constantTimeEquals([1, 2, 3], [1, 2, 4]))
         #expect(!Bcrypt.constantTimeEquals([1, 2], [1, 2, 3]))
     }
@@ -43,7 +34,7 @@ import Testing
         #expect(!Bcrypt.verify(password: Array("s3creT".utf8), hash: hash))
         // Salted: the same password never gives the same hash twice.
         #expect(Bcrypt.hash(password: Array("s3cret".utf8), cost: 5) != hash)
-        #expect(Bcrypt.cost(of: hash) == 5 && Bcrypt.cost(of: Self.bobHash) == 5 && Bcrypt.cost(of: Self.aliceHash) == 4)
+        #expect(Bcrypt.cost(of: hash) == 5 && Bcrypt.cost(of: Self.bobHash) == 5 && Bcrypt.cost(of: ConfigExamples.aliceHash) == 4)
         #expect(Bcrypt.cost(of: "$1$not-bcrypt") == nil)
     }
 
@@ -57,19 +48,19 @@ import Testing
 
     @Test func parsesExporterToolkitShape() throws {
         let json = """
-        {"basic_auth_users": {"alice": "\(Self.aliceHash)", "bob": "\(Self.bobHash)"},
+        {"basic_auth_users": {"alice": "\(ConfigExamples.aliceHash)", "bob": "\(Self.bobHash)"},
          "http_server_config": {"http2": true, "headers": {"x-frame-options": "DENY",
                                 "Content-Security-Policy": "default-src 'none'"}}}
         """
         let config = try WebConfig.parse(Array(json.utf8), file: "web.json")
-        #expect(config.basicAuthUsers == ["alice": Self.aliceHash, "bob": Self.bobHash])
+        #expect(config.basicAuthUsers == ["alice": ConfigExamples.aliceHash, "bob": Self.bobHash])
         #expect(config.headers == [.init("X-Frame-Options", "DENY"), .init("Content-Security-Policy", "default-src 'none'")])
         #expect(try WebConfig.parse(Array("{}".utf8), file: "w") == WebConfig())
     }
 
     @Test func reportsEveryProblemWithItsPath() {
         let json = """
-        {"basic_auth_users": {"alice": "plaintext-secret", "": "\(Self.aliceHash)", "a:b": "\(Self.aliceHash)", "carol": 7},
+        {"basic_auth_users": {"alice": "plaintext-secret", "": "\(ConfigExamples.aliceHash)", "a:b": "\(ConfigExamples.aliceHash)", "carol": 7},
          "http_server_config": {"headers": {"X-Frame-Options": "allow", "Server": "x", "X-XSS-Protection": 1},
                                 "http2": "yes", "idle_timeout": 3},
          "tls_server_config": {"cert_file": "a.pem"}, "basic_auth": {}}
@@ -103,7 +94,7 @@ import Testing
     }
 
     @Test func basicAuthAnswers401UntilTheRightCredentialsAndCachesOnlySuccess() {
-        let gate = WebGate(config: WebConfig(basicAuthUsers: ["alice": Self.aliceHash, "bob": Self.bobHash],
+        let gate = WebGate(config: WebConfig(basicAuthUsers: ["alice": ConfigExamples.aliceHash, "bob": Self.bobHash],
                                              headers: [.init("X-Content-Type-Options", "nosniff")]))
         func status(_ authorization: String?) -> HTTPResponse {
             var request = HTTPRequest(method: "GET", target: "/metrics")
@@ -121,9 +112,9 @@ import Testing
         }
         #expect(gate.bcryptRuns.load(ordering: .relaxed) == 0)
 
-        #expect(status(Self.basic("alice", "wrong")).status == 401)
+        #expect(status(ConfigExamples.basic("alice", "wrong")).status == 401)
         #expect(gate.bcryptRuns.load(ordering: .relaxed) == 1)
-        let ok = status(Self.basic("alice", "correct horse"))
+        let ok = status(ConfigExamples.basic("alice", "correct horse"))
         #expect(ok.status == 200 && ok.body == Array("metrics".utf8))
         #expect(ok.headers.contains { $0 == ("X-Content-Type-Options", "nosniff") })
         #expect(gate.bcryptRuns.load(ordering: .relaxed) == 2)
@@ -131,18 +122,18 @@ import Testing
         #expect(status("basic " + Data("alice:correct horse".utf8).base64EncodedString()).status == 200)
         #expect(gate.bcryptRuns.load(ordering: .relaxed) == 2)
         // A wrong password never hits the cache, however close; nor does another user with alice's password.
-        #expect(status(Self.basic("alice", "correct horsE")).status == 401)
-        #expect(status(Self.basic("bob", "correct horse")).status == 401)
+        #expect(status(ConfigExamples.basic("alice", "correct horsE")).status == 401)
+        #expect(status(ConfigExamples.basic("bob", "correct horse")).status == 401)
         #expect(gate.bcryptRuns.load(ordering: .relaxed) == 4)
         // Unknown users pay for bcrypt too (no enumeration by timing), and fail even with a known password.
-        #expect(status(Self.basic("mallory", "correct horse")).status == 401)
+        #expect(status(ConfigExamples.basic("mallory", "correct horse")).status == 401)
         #expect(gate.bcryptRuns.load(ordering: .relaxed) == 5)
         // Passwords may hold colons and non-ASCII.
-        #expect(status(Self.basic("bob", "pa:ss wörd")).status == 200)
+        #expect(status(ConfigExamples.basic("bob", "pa:ss wörd")).status == 200)
     }
 
     @Test func routeKeepsBcryptOffTheWorkersAndAnswersWithoutCredentialsAtOnce() throws {
-        let gate = WebGate(config: WebConfig(basicAuthUsers: ["alice": Self.aliceHash],
+        let gate = WebGate(config: WebConfig(basicAuthUsers: ["alice": ConfigExamples.aliceHash],
                                              headers: [.init("X-Frame-Options", "deny")]))
         let next: HTTPServer.Handler = { _ in .text(200, "metrics") }
         func request(_ authorization: String?, from address: String = "127.0.0.1") -> HTTPRequest {
@@ -160,7 +151,7 @@ import Testing
             #expect(response.headers.contains { $0 == ("X-Frame-Options", "deny") })
         }
         // Credentials not verified yet: the slow lane; once verified: the workers, which never run bcrypt.
-        let good = request(Self.basic("alice", "correct horse"))
+        let good = request(ConfigExamples.basic("alice", "correct horse"))
         guard case .slowLane(let check) = gate.route(good, next: next) else {
             Issue.record("unverified credentials not sent to the slow lane")
             return
@@ -175,7 +166,7 @@ import Testing
         #expect(gate.handle(good, next: next).status == 200)
         #expect(gate.bcryptRuns.load(ordering: .relaxed) == 1)
         // A wrong password: the slow lane, and its 401 is held until the floor (a check at the highest cost).
-        let wrong = request(Self.basic("alice", "wrong"))
+        let wrong = request(ConfigExamples.basic("alice", "wrong"))
         guard case .slowLane(let failing) = gate.route(wrong, next: next) else {
             Issue.record("a wrong password not sent to the slow lane")
             return
@@ -186,17 +177,17 @@ import Testing
     }
 
     @Test func failedChecksPastTheBudgetAre429AndAFullSlowLaneIs503() {
-        let gate = WebGate(config: WebConfig(basicAuthUsers: ["alice": Self.aliceHash],
+        let gate = WebGate(config: WebConfig(basicAuthUsers: ["alice": ConfigExamples.aliceHash],
                                              headers: [.init("X-Frame-Options", "deny")]),
                            throttle: .init(burst: 3, refill: .seconds(6), maxClients: 16))
         let next: HTTPServer.Handler = { _ in .text(200, "metrics") }
         func route(_ password: String, from address: String) -> HTTPRoute {
-            gate.route(HTTPRequest(method: "GET", target: "/metrics", headers: [("Authorization", Self.basic("alice", password))],
+            gate.route(HTTPRequest(method: "GET", target: "/metrics", headers: [("Authorization", ConfigExamples.basic("alice", password))],
                                    remoteAddress: address), next: next)
         }
         func run(_ route: HTTPRoute, _ password: String, from address: String) -> HTTPResponse? {
             guard case .slowLane(let handler) = route else { return nil }
-            return handler(HTTPRequest(method: "GET", target: "/metrics", headers: [("Authorization", Self.basic("alice", password))],
+            return handler(HTTPRequest(method: "GET", target: "/metrics", headers: [("Authorization", ConfigExamples.basic("alice", password))],
                                        remoteAddress: address))
         }
         for attempt in 0..<3 { #expect(run(route("guess\(attempt)", from: "127.0.0.2"), "guess\(attempt)", from: "127.0.0.2")?.status == 401) }
@@ -229,6 +220,15 @@ import Testing
         guard case .slowLane = route("x", from: "10.0.1.1") else {
             Issue.record("no room after a check was answered")
             return
+        }
+    }
+
+    /// `--web.config.file` naming a directory says so, as the config loader does.
+    @Test func aWebConfigPathThatIsADirectorySaysSo() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        do { _ = try WebConfig.load(path: directory.url.path); Issue.record("a directory loaded as a web config") } catch {
+            #expect(error.lines == ["\(directory.url.path): is a directory, not a config file; give the path of the JSON file"])
         }
     }
 

@@ -1,42 +1,12 @@
+import Logging
+import RunStatusModel
+import TestSupport
 import Testing
 @testable import Configuration
-@testable import CurlTransport
-@testable import Logging
-@testable import Polling
-@testable import RunStatusExporter
-@testable import RunStore
-@testable import Serving
-import RunStatusModel
 
 @Suite struct ConfigLoaderTests {
     let loader = ConfigLoader.fake(environment: ["SEQUENTUM_API_KEY": "seq-key-123", "IB_TOKEN": "ib-token-123", "SBG_TOKEN": "sbg-token-123"],
                                    files: ["/run/secrets/rsa": "rsa-token-123\n"])
-
-    /// The README's example, verbatim: the user's contract.
-    static let example = """
-    {
-      "poll_interval": "30s",
-      "terminal_poll_interval": "10m",
-      "timeout": "10s",
-      "max_concurrency": 16,
-      "targets": [
-        { "name": "rsa-prod", "vendor": "rsa", "url": "https://instance.securid.com",
-          "auth": { "type": "bearer", "credentials_file": "/run/secrets/rsa" },
-          "timezone": "Europe/Berlin",
-          "runs": ["1001", { "id": "1002", "labels": { "collector": "AD accounts" } }] },
-        { "name": "seq", "vendor": "sequentum", "url": "https://dashboard.sequentum.com",
-          "auth": { "type": "apikey", "credentials_env": "SEQUENTUM_API_KEY" }, "runs": ["7/70"] },
-        { "name": "ib", "vendor": "instabase", "url": "https://aihub.instabase.com",
-          "auth": { "type": "bearer", "credentials_env": "IB_TOKEN" },
-          "headers": { "IB-Context": "org-acme" }, "runs": ["a1b2c3d4-e5f6-7890-abcd-ef1234567890"] },
-        { "name": "cavatica", "vendor": "wes", "url": "https://cavatica-ga4gh-api.sbgenomics.com/ga4gh/wes/v1",
-          "auth": { "type": "header", "header": "X-SBG-Auth-Token", "credentials_env": "SBG_TOKEN" },
-          "runs": ["40a9c1a6-9263-4982-a574-e494f7c4b621"] },
-        { "name": "nexio", "vendor": "nexio", "url": "https://api.usenexio.com",
-          "auth": { "type": "bearer", "credentials": "nx_test_example" }, "runs": ["990d0fae-dc17-43af-aaed-ff8b580c17ab"] }
-      ]
-    }
-    """
 
     func problems(_ json: String) -> [String] {
         do {
@@ -48,7 +18,7 @@ import RunStatusModel
     }
 
     @Test func issueExampleLoads() throws {
-        let c = try loader.parse(Array(Self.example.utf8), file: "c.json")
+        let c = try loader.parse(Array(ConfigExamples.readme.utf8), file: "c.json")
         #expect(c.pollInterval == 30 && c.terminalPollInterval == 600 && c.timeout == 10 && c.maxConcurrency == 16)
         #expect(c.targets.map(\.name) == ["rsa-prod", "seq", "ib", "cavatica", "nexio"])
         #expect(c.targets.map(\.vendor) == [.rsa, .sequentum, .instabase, .wes, .nexio])
@@ -152,19 +122,5 @@ import RunStatusModel
     @Test(arguments: ["", "10", "s", "10x", "-5s", "1s2", "m5"])
     func badDurations(text: String) {
         #expect(DurationText.seconds(text) == nil)
-    }
-
-    @Test func urlUserinfoIsRedacted() {
-        #expect(Redact.url("https://user:pw@host:8443/path?q=1") == "https://xxxxx@host:8443/path?q=1")
-        #expect(Redact.url("https://host/a@b") == "https://host/a@b")
-    }
-}
-
-extension ConfigLoader {
-    /// A loader that sees only the given environment and files (any other path does not exist).
-    static func fake(environment: [String: String] = [:], files: [String: String] = [:], redactor: SecretRedactor? = nil) -> ConfigLoader {
-        ConfigLoader(environment: { environment[$0] }, readFile: { path in
-            files[path].map { .success(Array($0.utf8)) } ?? .failure(CredentialError("file \"\(path)\" does not exist or is not readable"))
-        }, redactor: redactor)
     }
 }

@@ -1,13 +1,10 @@
 import Exposition
+import RunStatusModel
+import TestSupport
 import Testing
 @testable import Configuration
-@testable import CurlTransport
-@testable import Logging
-@testable import Polling
-@testable import RunStatusExporter
 @testable import RunStore
 @testable import Serving
-import RunStatusModel
 
 /// The store's side of discovery, the series cap and sharding, without a network.
 @Suite struct MetricsStoreDiscoveryTests {
@@ -90,27 +87,22 @@ import RunStatusModel
         #expect(Self.ids(store).isEmpty)
     }
 
-    @Test func listedObservationsSpareThePoll() {
+    /// The store's side of a listing that stands in for a poll (which runs are due is `DuePollsTests` in PollingTests).
+    @Test func listedObservationsKeepKnownTimesAndListingRequestsCount() {
         let store = MetricsStore(config: Self.config())
         let stateOnly = ListedRun(runID: "s", observation: RunObservation(state: .running, vendorState: "RUNNING", timesUnknown: true))
         _ = store.applyListing(target: "w", runs: [Self.running("full"), stateOnly], complete: true, at: Self.now)
         // A full observation stands in for the poll; a WES state-only entry of a new run does not (it needs its times).
-        var due = store.duePolls(target: "w", now: Self.now, pollInterval: 30, terminalInterval: 600).map(\.runID)
-        #expect(due == ["s"])
         store.record(target: "w", runID: "s", outcome: .observed(RunObservation(state: .running, vendorState: "RUNNING",
                                                                                  startTime: Self.now - 5)),
                      latency: 0.01, at: Self.now)
         // Thirty seconds on, the same state listed again stands in for the status call and keeps the known times.
         _ = store.applyListing(target: "w", runs: [Self.running("full"), stateOnly], complete: true, at: Self.now + 30)
-        due = store.duePolls(target: "w", now: Self.now + 30, pollInterval: 30, terminalInterval: 600).map(\.runID)
-        #expect(due.isEmpty)
         let s = store.snapshot()
         #expect(s.targets[0].runs[1].observation?.startTime == Self.now - 5)
         // A moved state is left to the poll, whose details call fetches the new times.
         let moved = ListedRun(runID: "s", observation: RunObservation(state: .succeeded, vendorState: "COMPLETE", timesUnknown: true))
         _ = store.applyListing(target: "w", runs: [Self.running("full"), moved], complete: true, at: Self.now + 60)
-        due = store.duePolls(target: "w", now: Self.now + 60, pollInterval: 30, terminalInterval: 600).map(\.runID)
-        #expect(due == ["s"])
         // Listing requests count as requests of the target.
         store.recordListRequest(target: "w", error: PollError(.rateLimited, "listing runs: slow down", status: 429), latency: 0.1, at: Self.now)
         store.recordListRequest(target: "w", error: nil, latency: 0.1, at: Self.now + 1)
@@ -118,18 +110,6 @@ import RunStatusModel
         #expect(m["runstatus_polls_total{vendor=\"wes\",target=\"w\"}"] == 3)
         #expect(m["runstatus_poll_errors_total{vendor=\"wes\",target=\"w\",reason=\"rate_limited\"}"] == 1)
         #expect(m["runstatus_last_poll_success_timestamp_seconds{vendor=\"wes\",target=\"w\"}"] == Self.now + 1)
-    }
-
-    @Test func duePollsComeNeverSeenThenActiveOldestFirstThenTerminal() {
-        let store = MetricsStore(config: Self.config(runs: ["t", "a1", "a2", "new"]))
-        let at = Self.now
-        store.record(target: "w", runID: "t", outcome: .observed(RunObservation(state: .failed, vendorState: "EXECUTOR_ERROR")),
-                     latency: 0, at: at - 1000)
-        store.record(target: "w", runID: "a1", outcome: .observed(RunObservation(state: .running, vendorState: "RUNNING")),
-                     latency: 0, at: at - 40)
-        store.record(target: "w", runID: "a2", outcome: .failed(PollError(.timeout, "slow")), latency: 0, at: at - 90)
-        let due = store.duePolls(target: "w", now: at, pollInterval: 30, terminalInterval: 600).map(\.runID)
-        #expect(due == ["new", "a2", "a1", "t"])
     }
 
     @Test func seriesCapDropsOldestFinishedFirstThenRefuses() {

@@ -1,14 +1,10 @@
+import RunStatusModel
+import TestSupport
 import Testing
 @testable import Configuration
-@testable import CurlTransport
-@testable import Logging
-@testable import Polling
-@testable import RunStatusExporter
-@testable import RunStore
-@testable import Serving
-import RunStatusModel
 
-/// `discover`, `rate_limit`, `per_run_metrics`, `max_series`, the shard flags and `--config.check`'s account of them.
+/// `discover`, `rate_limit`, `per_run_metrics` and `max_series` as the loader reads them. (The shard flags are
+/// `CommandLineTests`; `--config.check`'s account of them is `ConfigCheckDiscoveryTests`.)
 @Suite struct DiscoveryConfigTests {
     let loader = ConfigLoader.fake()
 
@@ -25,22 +21,8 @@ import RunStatusModel
         }
     }
 
-    static let full = """
-    {"max_series": 5000, "poll_interval": "30s", "targets": [
-      {"name": "cav", "vendor": "wes", "url": "http://wes/ga4gh/wes/v1",
-       "discover": {"max_runs": 200, "max_age": "24h", "interval": "2m", "page_size": 50}},
-      {"name": "ib", "vendor": "instabase", "url": "http://ib", "runs": [],
-       "discover": {"app_id": "app_1", "deployment_id": "dep_2", "status": ["RUNNING", "FAILED"]},
-       "rate_limit": {"requests": 10, "per": "1s"}, "per_run_metrics": false},
-      {"name": "seq", "vendor": "sequentum", "url": "http://seq", "runs": ["7/70"],
-       "discover": {"agents": [7, 8], "max_records": 25}},
-      {"name": "seq-free", "vendor": "sequentum", "url": "http://seq", "runs": ["7/70"], "rate_limit": null},
-      {"name": "nx", "vendor": "nexio", "url": "http://nx", "runs": ["r"]}
-    ]}
-    """
-
     @Test func everyNewFieldLoads() throws {
-        let c = try parse(Self.full)
+        let c = try parse(ConfigExamples.discovery)
         #expect(c.maxSeries == 5000)
         #expect(c.targets[0].discover == DiscoveryConfig(maxRuns: 200, maxAge: 86400, interval: 120, pageSize: 50))
         #expect(c.targets[0].runs.isEmpty && c.targets[0].rateLimit == nil && c.targets[0].perRunMetrics)
@@ -109,31 +91,5 @@ import RunStatusModel
             #expect(p.contains { $0.hasPrefix(e) }, "missing: \(e)\nall:\n\(p.joined(separator: "\n"))")
         }
         #expect(p.count == expected.count, "\(p.joined(separator: "\n"))")
-    }
-
-    @Test func configCheckSaysWhetherDiscoveryIsOnOrWhyNot() throws {
-        let text = ConfigCheck.summary(try parse(Self.full), file: "c.json")
-        #expect(text.contains("    discovery on: up to 200 runs, finished ones kept 24h, listed every 2m; no rate limit\n"))
-        #expect(text.contains("discovery on: up to 500 runs, finished ones kept 72h, listed every 30s, app app_1, deployment dep_2, status RUNNING|FAILED; rate limit 10 per 1s; per-run metrics off\n"))
-        #expect(text.contains("agents 7, 8; rate limit 100 per 1m (vendor default)\n"))
-        #expect(text.contains(#"discovery off: no "discover" block (sequentum can list runs); no rate limit"#))
-        #expect(text.contains("discovery off: nexio has no list call (configured ids only); no rate limit\n"))
-        #expect(text.contains("of max_series 5000; at full discovery windows the oldest finished runs will be dropped\n"))
-    }
-
-    @Test func shardFlags() throws {
-        let o = try CommandLineOptions.parse(["--config.file=c.json", "--shard=2", "--total-shards", "3"])
-        #expect(o.shard == Shard(index: 2, total: 3))
-        #expect(try CommandLineOptions.parse(["--config.file=c.json"]).shard == .all)
-        #expect(try CommandLineOptions.parse(["--config.file=c.json", "--total-shards=1"]).shard == .all)
-        for bad in [["--shard=3", "--total-shards=3"], ["--shard=-1", "--total-shards=3"], ["--shard=1"],
-                    ["--total-shards=0"], ["--shard=x", "--total-shards=2"]] {
-            #expect(throws: UsageError.self, "\(bad)") { try CommandLineOptions.parse(["--config.file=c.json"] + bad) }
-        }
-        do {
-            _ = try CommandLineOptions.parse(["--config.file=c.json", "--shard=3", "--total-shards=3"])
-        } catch {
-            #expect(error.message == "--shard must be from 0 to 2 with --total-shards=3, not 3")
-        }
     }
 }

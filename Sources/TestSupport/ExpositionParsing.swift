@@ -1,44 +1,20 @@
-import ChildProcesses
-import Foundation
-import Glibc
-import TestSupport
-import Testing
+// Two independent readers of an exposition: a naive one (series → value) and a strict one of both formats.
 
-// Support for the production-listener tests: an exposition parser and the Python prometheus_client cross-check.
-
-// MARK: - Expositions
-
-/// One sample as a parser sees it: name, labels, value.
-struct ParsedSample: Hashable, Sendable, CustomStringConvertible {
-    var name: String
-    var labels: [String: String]
-    var value: Double
-
-    /// NaN equals NaN here: what matters is that both parsers read the same thing.
-    static func == (a: Self, b: Self) -> Bool {
-        a.name == b.name && a.labels == b.labels && (a.value == b.value || (a.value.isNaN && b.value.isNaN))
+/// Parses the text format into `series → value`, where series is `name{labels as written}`.
+/// Deliberately naive (split at the last space): an independent reading of what the renderer wrote.
+public func parseExposition(_ text: String) -> [String: Double] {
+    var out: [String: Double] = [:]
+    for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+        guard let space = line.lastIndex(of: " ") else { continue }
+        let value = line[line.index(after: space)...]
+        out[String(line[..<space])] = value == "+Inf" ? .infinity : value == "NaN" ? .nan : Double(value)
     }
-
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(name)
-        hasher.combine(labels)
-    }
-
-    var description: String {
-        "\(name){\(labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }.joined(separator: ","))} \(value)"
-    }
-}
-
-/// A metric family's metadata as written.
-struct ParsedFamily: Equatable, Sendable {
-    var name: String
-    var type: String
-    var help: String
+    return out
 }
 
 /// Our own strict reader of both formats: comments, label escapes, values. Throws at the first line it cannot
 /// read, naming it.
-func parseExpositionStrictly(_ text: String, openMetrics: Bool) throws -> (families: [ParsedFamily], samples: [ParsedSample]) {
+public func parseExpositionStrictly(_ text: String, openMetrics: Bool) throws -> (families: [ParsedFamily], samples: [ParsedSample]) {
     var families: [ParsedFamily] = []
     var samples: [ParsedSample] = []
     var helps: [String: String] = [:]
@@ -109,7 +85,7 @@ private func parseSample(_ line: String) throws -> ParsedSample {
     return ParsedSample(name: name, labels: labels, value: value)
 }
 
-func parseValue(_ text: String) -> Double? {
+public func parseValue(_ text: String) -> Double? {
     switch text.lowercased() {
     case "+inf", "inf": .infinity
     case "-inf": -.infinity
@@ -137,45 +113,4 @@ private func unescape(_ text: Substring, quotes: Bool, line: String) throws -> S
         }
     }
     return out
-}
-
-/// Python's prometheus_client reading of an exposition: families (name, type, help) and samples.
-func parseWithPrometheusClient(_ text: String, openMetrics: Bool) async throws -> (families: [ParsedFamily], samples: [ParsedSample]) {
-    let python3 = try Program.python3.require()
-    let directory = try TemporaryDirectory()
-    defer { directory.remove() }
-    try directory.write("exposition.txt", text)
-    let script = """
-    import json, sys
-    if sys.argv[1] == "openmetrics":
-        from prometheus_client.openmetrics.parser import text_string_to_metric_families
-    else:
-        from prometheus_client.parser import text_string_to_metric_families
-    text = open(sys.argv[2], encoding="utf-8").read()
-    out = []
-    for f in text_string_to_metric_families(text):
-        out.append({"name": f.name, "type": f.type, "help": f.documentation,
-                    "samples": [[s.name, s.labels, repr(float(s.value))] for s in f.samples]})
-    json.dump(out, open(sys.argv[3], "w"))
-    """
-    try directory.write("parse.py", script)
-    let result = try await SpawnedProcess.run(python3, [directory.file("parse.py"), openMetrics ? "openmetrics" : "text",
-                                                        directory.file("exposition.txt"), directory.file("out.json")])
-    guard result.status == 0 else { throw TestFailure("prometheus_client refused the exposition:\n\(result.output)") }
-    let data = try Data(contentsOf: URL(fileURLWithPath: directory.file("out.json")))
-    let decoded = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
-    var families: [ParsedFamily] = []
-    var samples: [ParsedSample] = []
-    for family in decoded {
-        families.append(ParsedFamily(name: family["name"] as? String ?? "", type: family["type"] as? String ?? "",
-                                     help: family["help"] as? String ?? ""))
-        for sample in family["samples"] as? [[Any]] ?? [] {
-            guard sample.count == 3, let name = sample[0] as? String, let labels = sample[1] as? [String: String],
-                  let valueText = sample[2] as? String, let value = parseValue(valueText) else {
-                throw TestFailure("unexpected sample from python: \(sample)")
-            }
-            samples.append(ParsedSample(name: name, labels: labels, value: value))
-        }
-    }
-    return (families, samples)
 }

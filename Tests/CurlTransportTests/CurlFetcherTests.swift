@@ -4,12 +4,8 @@ import HTTPServer
 import RunStatusModel
 import TestSupport
 import Testing
-@testable import Configuration
 @testable import CurlTransport
-@testable import Logging
 @testable import Polling
-@testable import RunStatusExporter
-@testable import RunStore
 @testable import Serving
 
 /// The libcurl fetcher against loopback peers: the project's HTTPServer, or a bare socket that never answers.
