@@ -12,8 +12,12 @@ let package = Package(
     targets: [
         // Pure: Prometheus text 0.0.4 / OpenMetrics encoder, bytes in, bytes out.
         .target(name: "Exposition"),
-        // Sockets only: HTTP/1.1 parser (pure) and a poll(2) listener on its own thread.
-        .target(name: "HTTPServer"),
+        // System OpenSSL (TLS on the listener, the healthcheck's client), typed wrappers for its macros and callbacks.
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // OpenSSL wrapped: a server context from PEM files or text, non-blocking sessions over a socket.
+        .target(name: "TLS", dependencies: ["COpenSSL"]),
+        // Sockets only: HTTP/1.1 parser (pure) and a poll(2) listener on its own thread, plain or TLS.
+        .target(name: "HTTPServer", dependencies: ["TLS"]),
         // Pure: normalized run model, JSON reader, time parsing, one adapter per vendor.
         .target(name: "RunStatusModel"),
         // Built-in simulator of the five vendor APIs, for --demo, tests and benchmarks.
@@ -25,7 +29,7 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // Runtime: config, poller, libcurl fetcher, metrics store, routes, CLI.
         .target(name: "RunStatusExporter",
-                dependencies: ["Exposition", "HTTPServer", "RunStatusModel", "VendorSimulator", "CZlib", "CCrypt", "CCurl"]),
+                dependencies: ["Exposition", "HTTPServer", "TLS", "RunStatusModel", "VendorSimulator", "CZlib", "CCrypt", "CCurl"]),
         // Thin executable.
         .executableTarget(name: "runstatus-exporter", dependencies: ["RunStatusExporter"]),
         // `swift run -c release runstatus-bench`: poll, render and serve N simulated runs on loopback; prints figures.
@@ -36,11 +40,11 @@ let package = Package(
         .target(name: "ChildProcesses"),
 
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TLS", "ChildProcesses"]),
         .testTarget(name: "RunStatusModelTests", dependencies: ["RunStatusModel"]),
         .testTarget(name: "VendorSimulatorTests", dependencies: ["VendorSimulator", "HTTPServer"]),
         .testTarget(name: "RunStatusExporterTests",
-                    dependencies: ["RunStatusExporter", "Exposition", "HTTPServer", "RunStatusModel", "VendorSimulator",
+                    dependencies: ["RunStatusExporter", "Exposition", "HTTPServer", "TLS", "RunStatusModel", "VendorSimulator",
                                    "runstatus-exporter", "ChildProcesses"]),
         // grafana/ proven on real programs: promtool, amtool, a live Prometheus against the demo exporter.
         .testTarget(name: "GrafanaTests", dependencies: ["runstatus-exporter", "ChildProcesses"]),
