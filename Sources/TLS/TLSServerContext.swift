@@ -119,14 +119,21 @@ public final class TLSServerContext: @unchecked Sendable {
     }
 
     static func usePrivateKey(_ context: OpaquePointer, pem: [UInt8], key: String) throws(TLSError) {
-        let loaded: Bool = pem.withUnsafeBytes { bytes in
-            guard let bio = BIO_new_mem_buf(bytes.baseAddress, Int32(bytes.count)) else { return false }
+        enum Outcome { case used, unreadable, mismatched }
+        let outcome: Outcome = pem.withUnsafeBytes { bytes in
+            guard let bio = BIO_new_mem_buf(bytes.baseAddress, Int32(bytes.count)) else { return .unreadable }
             defer { BIO_free(bio) }
             // No passphrase prompt: an encrypted key is refused, as exporter-toolkit refuses it.
-            guard let privateKey = PEM_read_bio_PrivateKey(bio, nil, { _, _, _, _ in 0 }, nil) else { return false }
+            guard let privateKey = PEM_read_bio_PrivateKey(bio, nil, { _, _, _, _ in 0 }, nil) else { return .unreadable }
             defer { EVP_PKEY_free(privateKey) }
-            return SSL_CTX_use_PrivateKey(context, privateKey) == 1
+            return SSL_CTX_use_PrivateKey(context, privateKey) == 1 ? .used : .mismatched
         }
-        guard loaded else { throw .openSSL(key: key, "holds no usable unencrypted PEM private key") }
+        switch outcome {
+        case .used: return
+        case .unreadable: throw .openSSL(key: key, "holds no usable unencrypted PEM private key")
+        case .mismatched:
+            ERR_clear_error()
+            throw TLSError(key: key, "the private key does not match the certificate")
+        }
     }
 }

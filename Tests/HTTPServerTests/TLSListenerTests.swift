@@ -1,0 +1,237 @@
+import ChildProcesses
+import Foundation
+import Glibc
+import Testing
+import TLS
+@testable import HTTPServer
+
+/// HTTPS on the listener, checked with the real `curl` and `openssl s_client` against certificates made by
+/// `openssl`: versions, ALPN, client certificates, and what a bad handshake costs.
+@Suite(.enabled(if: TestCertificates.openssl != nil, "openssl not installed: \(TestCertificates.installHint)"),
+       .enabled(if: TestCertificates.curl != nil, "curl not installed: \(TestCertificates.installHint)"),
+       .timeLimit(.minutes(2)))
+struct TLSListenerTests {
+    static let hello: HTTPServer.Handler = { request in .text(200, "hello \(request.target)") }
+
+    @Test func curlScrapesOverHTTPSOnOneKeptAliveConnection() async throws {
+        try await withCertificates { certificates in
+            try await withTLSServer(certificates) { server, port in
+                let (status, output) = try await curl(["--cacert", certificates.caCertificate,
+                                                       "https://127.0.0.1:\(port)/a", "https://127.0.0.1:\(port)/b"])
+                #expect(status == 0, "\(output)")
+                #expect(output.contains("hello /a 200 1.1"))
+                #expect(output.contains("hello /b 200 1.1"))
+                #expect(server.counters.tlsHandshakes == 1)
+                #expect(server.counters.requests == 2)
+            }
+        }
+    }
+
+    @Test func negotiatesALPNAndTLS13AndRefusesTLS11ByDefault() async throws {
+        try await withCertificates { certificates in
+            try await withTLSServer(certificates) { server, port in
+                let alpn = try await sClient(port: port, ["-alpn", "h2,http/1.1", "-CAfile", certificates.caCertificate])
+                #expect(alpn.output.contains("ALPN protocol: http/1.1"), "\(alpn.output)")
+                #expect(alpn.output.contains("Verify return code: 0 (ok)"))
+
+                let tls13 = try await sClient(port: port, ["-tls1_3"])
+                #expect(tls13.status == 0)
+                #expect(tls13.output.contains("TLSv1.3"), "\(tls13.output)")
+                let tls12 = try await sClient(port: port, ["-tls1_2"])
+                #expect(tls12.output.contains("Protocol  : TLSv1.2") || tls12.output.contains("TLSv1.2"), "\(tls12.output)")
+
+                // The client allows TLS 1.1 (security level 0): the refusal is the server's.
+                let failuresBefore = server.counters.tlsHandshakeFailures
+                let tls11 = try await sClient(port: port, ["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"])
+                #expect(tls11.status != 0)
+                #expect(tls11.output.contains("protocol version") || tls11.output.contains("no protocols available"),
+                        "\(tls11.output)")
+                #expect(await eventually { server.counters.tlsHandshakeFailures > failuresBefore })
+
+                // Only HTTP/1.1 is spoken: a client offering h2 alone is refused.
+                let h2 = try await sClient(port: port, ["-alpn", "h2"])
+                #expect(h2.status != 0 || !h2.output.contains("ALPN protocol: h2"), "\(h2.output)")
+            }
+        }
+    }
+
+    @Test func mutualTLSRequiresAClientCertificateFromTheClientCA() async throws {
+        try await withCertificates { certificates in
+            try await withTLSServer(certificates, {
+                $0.clientAuth = .requireAndVerifyClientCert
+                $0.clientCAFile = certificates.caCertificate
+            }) { server, port in
+                let url = "https://127.0.0.1:\(port)/metrics"
+                let none = try await curl(["--cacert", certificates.caCertificate, url])
+                #expect(none.status != 0, "\(none.output)")
+                let rogue = try await curl(["--cacert", certificates.caCertificate, "--cert", certificates.rogueCertificate,
+                                            "--key", certificates.rogueKey, url])
+                #expect(rogue.status != 0, "\(rogue.output)")
+                let good = try await curl(["--cacert", certificates.caCertificate, "--cert", certificates.clientCertificate,
+                                           "--key", certificates.clientKey, url])
+                #expect(good.status == 0, "\(good.output)")
+                #expect(good.output.contains("hello /metrics 200 1.1"))
+                #expect(await eventually { server.counters.tlsHandshakeFailures >= 1 })
+            }
+        }
+    }
+
+    @Test func clientAllowedSANsNarrowTheVerifiedCertificates() async throws {
+        try await withCertificates { certificates in
+            try await withTLSServer(certificates, {
+                $0.clientAuth = .requireAndVerifyClientCert
+                $0.clientCAFile = certificates.caCertificate
+                $0.clientAllowedSANs = ["prometheus.example"]
+            }) { _, port in
+                let url = "https://127.0.0.1:\(port)/"
+                let other = try await curl(["--cacert", certificates.caCertificate, "--cert", certificates.otherClientCertificate,
+                                            "--key", certificates.otherClientKey, url])
+                #expect(other.status != 0, "\(other.output)")
+                let allowed = try await curl(["--cacert", certificates.caCertificate, "--cert", certificates.clientCertificate,
+                                              "--key", certificates.clientKey, url])
+                #expect(allowed.status == 0, "\(allowed.output)")
+            }
+        }
+    }
+
+    @Test func plainHTTPOnTheTLSPortCostsOneConnection() async throws {
+        try await withCertificates { certificates in
+            try await withTLSServer(certificates) { server, port in
+                let plain = try await TestClient.connect(port: port)
+                try await plain.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+                #expect(try await plain.closedByPeer())
+                plain.close()
+                #expect(server.counters.tlsHandshakeFailures == 1)
+                #expect(server.counters.requests == 0)
+                let after = try await curl(["--cacert", certificates.caCertificate, "https://127.0.0.1:\(port)/"])
+                #expect(after.status == 0, "\(after.output)")
+            }
+        }
+    }
+
+    @Test func garbageAndStalledHandshakesCostTheirConnectionsOnly() async throws {
+        try await withCertificates { certificates in
+            try await withTLSServer(certificates, configure: { $0.headTimeout = .milliseconds(800) }) { server, port in
+                // A TLS record header announcing a handshake, then noise.
+                var generator = SystemRandomNumberGenerator()
+                let garbage = [0x16, 0x03, 0x01, 0x00, 0x40] + (0..<64).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                let noisy = try RawConnection(port: port)
+                noisy.send(garbage)
+                // Half a ClientHello, then nothing: closed at the head timeout like a slowloris head.
+                let stalled = try RawConnection(port: port)
+                stalled.send([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00])
+
+                let during = try await curl(["--cacert", certificates.caCertificate, "https://127.0.0.1:\(port)/"])
+                #expect(during.status == 0, "\(during.output)")
+                // At most an alert, then the end.
+                #expect(try await onThread { noisy.closedAfterAtMost(bytes: 64, withinSeconds: 5) })
+                #expect(try await onThread { stalled.closedAfterAtMost(bytes: 64, withinSeconds: 5) })
+                #expect(await eventually { server.counters.openConnections == 0 })
+                #expect(server.counters.tlsHandshakes == 1)
+                #expect(server.counters.tlsHandshakeFailures == 1)  // the stalled one timed out instead
+            }
+        }
+    }
+
+    @Test func aNewContextServesNewConnections() async throws {
+        try await withCertificates { certificates in
+            try await withTLSServer(certificates) { server, port in
+                var settings = TLSServerSettings(certificate: .file(certificates.serverCertificate),
+                                                 privateKey: .file(certificates.serverKey))
+                settings.minVersion = .tls13
+                #expect(server.replaceTLSContext(try TLSServerContext(settings: settings)))
+                let tls12 = try await sClient(port: port, ["-tls1_2"])
+                #expect(tls12.status != 0, "\(tls12.output)")
+                let tls13 = try await sClient(port: port, ["-tls1_3"])
+                #expect(tls13.status == 0, "\(tls13.output)")
+            }
+        }
+    }
+
+    @Test func refusesKeysThatDoNotMatchAndFilesThatAreNotPEM() async throws {
+        try await withCertificates { certificates in
+            let mismatched = TLSServerSettings(certificate: .file(certificates.serverCertificate),
+                                               privateKey: .file(certificates.clientKey))
+            #expect { try TLSServerContext(settings: mismatched) } throws: { error in
+                (error as? TLSError)?.key == "key_file" && "\(error)".contains("does not match")
+            }
+            let notPEM = TLSServerSettings(certificate: .inline("not a certificate"), privateKey: .file(certificates.serverKey))
+            #expect { try TLSServerContext(settings: notPEM) } throws: { error in (error as? TLSError)?.key == "cert" }
+            let missing = TLSServerSettings(certificate: .file(certificates.path("absent.pem")), privateKey: .file(certificates.serverKey))
+            #expect { try TLSServerContext(settings: missing) } throws: { error in
+                (error as? TLSError)?.key == "cert_file" && "\(error)".contains("absent.pem")
+            }
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// A bare loopback socket for bytes no HTTP or TLS client would send.
+    final class RawConnection: @unchecked Sendable {  // one thread at a time: the test awaits each call
+        let fd: Int32
+
+        init(port: UInt16) throws {
+            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard fd >= 0, connected == 0 else { throw TestFailure("connect to 127.0.0.1:\(port) failed") }
+        }
+
+        deinit { Glibc.close(fd) }
+
+        func send(_ bytes: [UInt8]) {
+            _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
+
+        /// True when the peer closes (end of input or reset) within the time, having sent at most `bytes`.
+        func closedAfterAtMost(bytes limit: Int, withinSeconds seconds: Int) -> Bool {
+            let deadline = ContinuousClock.now + .seconds(seconds)
+            var received = 0
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            while ContinuousClock.now < deadline {
+                var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                guard poll(&descriptor, 1, 100) > 0 else { continue }
+                let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                if count <= 0 { return received <= limit }
+                received += count
+            }
+            return false
+        }
+    }
+
+    func withCertificates(_ body: (TestCertificates) async throws -> Void) async throws {
+        let certificates = try await TestCertificates.make()
+        defer { certificates.remove() }
+        try await body(certificates)
+    }
+
+    func withTLSServer(_ certificates: TestCertificates, _ adjust: (inout TLSServerSettings) -> Void = { _ in },
+                       configure: (inout HTTPServerConfiguration) -> Void = { _ in },
+                       _ body: (HTTPServer, UInt16) async throws -> Void) async throws {
+        var settings = TLSServerSettings(certificate: .file(certificates.serverCertificate),
+                                         privateKey: .file(certificates.serverKey))
+        adjust(&settings)
+        let context = try TLSServerContext(settings: settings)
+        try await withServer({ configuration in
+            configuration.tls = context
+            configure(&configuration)
+        }, handler: Self.hello, body)
+    }
+
+    /// curl's exit status, and the bodies each followed by ` STATUS VERSION`.
+    func curl(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await SpawnedProcess.run(TestCertificates.curl!, ["-sS", "--max-time", "10", "-w", " %{http_code} %{http_version}\n"]
+                                     + arguments, timeout: .seconds(20))
+    }
+
+    func sClient(port: UInt16, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await SpawnedProcess.run(TestCertificates.openssl!, ["s_client", "-connect", "127.0.0.1:\(port)",
+                                                                 "-servername", "localhost"] + arguments,
+                                     timeout: .seconds(20))
+    }
+}
