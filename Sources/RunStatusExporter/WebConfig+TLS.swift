@@ -94,8 +94,8 @@ extension WebConfig {
         }
         let certificate = source(file: "cert_file", inline: "cert", what: "server certificate")
         let privateKey = source(file: "key_file", inline: "key", what: "server's private key")
-        guard let certificate, let privateKey else { return nil }
-        var settings = TLSServerSettings(certificate: certificate, privateKey: privateKey)
+        // Checked on without them, so that every problem is reported at once.
+        var settings = TLSServerSettings(certificate: certificate ?? .inline(""), privateKey: privateKey ?? .inline(""))
         settings.preferServerCipherSuites = preferServer
 
         if let auth = strings["client_auth_type"] {
@@ -149,7 +149,7 @@ extension WebConfig {
                         "\(quoted(name)) is not one of: \(curveNames.keys.sorted().joined(separator: ", "))")
             }
         }
-        return settings
+        return certificate == nil || privateKey == nil ? nil : settings
     }
 
     /// The loaded context for `tlsServer`, nil without TLS; a file that cannot be read, a key that does not match

@@ -1,0 +1,167 @@
+import ChildProcesses
+import Foundation
+import Testing
+import TLS
+@testable import RunStatusExporter
+
+/// `tls_server_config` in the web config: exporter-toolkit's keys parsed and refused like the rest, and the real
+/// exporter serving HTTPS and mutual TLS, with `healthcheck` reading the same file.
+@Suite(.timeLimit(.minutes(2)))
+struct TLSWebConfigTests {
+    @Test func parsesExporterToolkitKeysAndResolvesFilesNextToTheWebConfig() throws {
+        let json = """
+        {"tls_server_config": {
+           "cert_file": "certs/server.pem", "key_file": "/etc/keys/server.key",
+           "client_auth_type": "RequireAndVerifyClientCert", "client_ca_file": "ca.pem",
+           "client_allowed_sans": ["prometheus.example", "10.0.0.1"],
+           "min_version": "TLS13", "max_version": "TLS13",
+           "cipher_suites": ["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256",
+                             "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"],
+           "curve_preferences": ["X25519", "CurveP256"],
+           "prefer_server_cipher_suites": false}}
+        """
+        let config = try WebConfig.parse(Array(json.utf8), file: "/srv/exporter/web.json")
+        let tls = try #require(config.tlsServer)
+        #expect(tls.certificate == .file("/srv/exporter/certs/server.pem"))
+        #expect(tls.privateKey == .file("/etc/keys/server.key"))
+        #expect(tls.clientAuth == .requireAndVerifyClientCert)
+        #expect(tls.clientCAFile == "/srv/exporter/ca.pem")
+        #expect(tls.clientAllowedSANs == ["prometheus.example", "10.0.0.1"])
+        #expect(tls.minVersion == .tls13 && tls.maxVersion == .tls13)
+        #expect(tls.cipherSuites == ["ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305"])
+        #expect(tls.curves == ["X25519", "P-256"])
+        #expect(tls.preferServerCipherSuites == false)
+
+        let inline = try WebConfig.parse(Array(#"{"tls_server_config": {"cert": "PEM-CERT", "key": "PEM-KEY"}}"#.utf8), file: "w.json")
+        #expect(inline.tlsServer?.certificate == .inline("PEM-CERT"))
+        #expect(inline.tlsServer?.minVersion == .tls12)
+        #expect(inline.tlsServer?.clientAuth == .noClientCert)
+        // As in exporter-toolkit, a TLS section naming no certificate serves plain HTTP.
+        #expect(try WebConfig.parse(Array(#"{"tls_server_config": {"cert_file": ""}}"#.utf8), file: "w.json").tlsServer == nil)
+    }
+
+    @Test func refusesWhatCannotWorkNamingTheKeyAndNeverTheInlineKey() {
+        let json = """
+        {"tls_server_config": {"cert_file": "a.pem", "cert": "PEM", "key": "SECRET-KEY-TEXT",
+           "client_auth_type": "NoClientCert", "client_ca_file": "ca.pem", "client_allowed_sans": ["x"],
+           "min_version": "TLS13", "max_version": "TLS12", "cipher_suites": ["TLS_RSA_WITH_RC4_128_SHA"],
+           "curve_preferences": ["CurveP224"], "client_ca": "PEM"}}
+        """
+        do {
+            _ = try WebConfig.parse(Array(json.utf8), file: "web.json")
+            Issue.record("accepted an invalid tls_server_config")
+        } catch {
+            let expected = [
+                "web.json: tls_server_config.cert: set cert_file or cert, not both",
+                "web.json: tls_server_config.client_ca_file: set, but client_auth_type asks for no client certificate",
+                "web.json: tls_server_config.client_allowed_sans: needs client_auth_type RequireAndVerifyClientCert",
+                "web.json: tls_server_config.min_version: TLS13 is above max_version TLS12",
+                "web.json: tls_server_config.cipher_suites: \"TLS_RSA_WITH_RC4_128_SHA\" is not a cipher suite",
+                "web.json: tls_server_config.curve_preferences: \"CurveP224\" is not one of",
+                "web.json: tls_server_config.client_ca: unknown key",
+            ]
+            #expect(error.lines.count == expected.count, "\(error.lines)")
+            for prefix in expected { #expect(error.lines.contains { $0.hasPrefix(prefix) }, "missing: \(prefix)\n\(error.lines)") }
+            #expect(!error.description.contains("SECRET-KEY-TEXT"))
+        }
+        let verifyWithoutCA = #"{"tls_server_config": {"cert_file": "a", "key_file": "b", "client_auth_type": "VerifyClientCertIfGiven"}}"#
+        #expect { try WebConfig.parse(Array(verifyWithoutCA.utf8), file: "w") } throws: { error in
+            "\(error)".contains("w: tls_server_config.client_ca_file: missing")
+        }
+    }
+
+    @Test(.enabled(if: Programs.exporter != nil, "runstatus-exporter not built next to the tests"),
+          .enabled(if: TestCertificates.openssl != nil && TestCertificates.curl != nil,
+                   "openssl or curl not installed: \(TestCertificates.installHint)"))
+    func exporterServesHTTPSWithBasicAuthAndHealthcheckReadsTheSameWebConfig() async throws {
+        let certificates = try await TestCertificates.make()
+        defer { certificates.remove() }
+        try await LifecycleTests.withScratch { directory in
+            try directory.write("web.json", """
+            {"basic_auth_users": {"prometheus": "\(WebConfigTests.aliceHash)"},
+             "tls_server_config": {"cert_file": "\(certificates.serverCertificate)", "key_file": "\(certificates.serverKey)"}}
+            """)
+            let web = directory.file("web.json")
+            let exporter = try await LifecycleTests.Exporter.start(["--demo", "--web.config.file=\(web)"], in: directory)
+            defer { Task { await exporter.child.kill() } }
+            #expect(exporter.child.output.contains("tls=on"))
+            let url = "https://127.0.0.1:\(exporter.port)/metrics"
+            let scrape = try await curl(["--cacert", certificates.caCertificate, "-u", "prometheus:correct horse", url])
+            #expect(scrape.status == 0, "\(scrape.output)")
+            #expect(scrape.output.contains("runstatus_build_info"))
+            #expect(scrape.output.hasSuffix(" 200 1.1\n"))
+            let noPassword = try await curl(["--cacert", certificates.caCertificate, url])
+            #expect(noPassword.output.hasSuffix(" 401 1.1\n"), "\(noPassword.output)")
+            let plain = try await curl(["http://127.0.0.1:\(exporter.port)/metrics"])
+            #expect(plain.status != 0, "plain HTTP on the TLS port: \(plain.output)")
+
+            let probe = try await ChildProcess.run(Programs.exporter!, ["healthcheck", "--web.listen-address=127.0.0.1:\(exporter.port)",
+                                                                        "--web.config.file=\(web)"])
+            #expect(probe.status == 0, "\(probe.output)")
+            // Without the web config the probe speaks plain HTTP, which the TLS port does not answer.
+            let plainProbe = try await ChildProcess.run(Programs.exporter!, ["healthcheck", "--web.listen-address=127.0.0.1:\(exporter.port)"])
+            #expect(plainProbe.status == 1, "\(plainProbe.output)")
+            #expect(!exporter.child.output.contains("correct horse"))
+        }
+    }
+
+    /// The probe presents the server's own certificate: accepted where the client CA trusts it (200), refused by an
+    /// alert where it does not (alive as well); either way a scraper without a certificate is refused.
+    @Test(.enabled(if: Programs.exporter != nil, "runstatus-exporter not built next to the tests"),
+          .enabled(if: TestCertificates.openssl != nil && TestCertificates.curl != nil,
+                   "openssl or curl not installed: \(TestCertificates.installHint)"),
+          arguments: ["ca.pem", "rogue-ca.pem"])
+    func healthcheckWorksWithMutualTLS(clientCA: String) async throws {
+        let certificates = try await TestCertificates.make()
+        defer { certificates.remove() }
+        try await LifecycleTests.withScratch { directory in
+            try directory.write("web.json", """
+            {"tls_server_config": {"cert_file": "\(certificates.serverCertificate)", "key_file": "\(certificates.serverKey)",
+               "client_auth_type": "RequireAndVerifyClientCert", "client_ca_file": "\(certificates.path(clientCA))"}}
+            """)
+            let web = directory.file("web.json")
+            let exporter = try await LifecycleTests.Exporter.start(["--demo", "--web.config.file=\(web)"], in: directory)
+            defer { Task { await exporter.child.kill() } }
+            let url = "https://127.0.0.1:\(exporter.port)/-/healthy"
+            let anonymous = try await curl(["--cacert", certificates.caCertificate, url])
+            #expect(anonymous.status != 0, "\(anonymous.output)")
+            let probe = try await ChildProcess.run(Programs.exporter!, ["healthcheck", "--web.listen-address=127.0.0.1:\(exporter.port)",
+                                                                        "--web.config.file=\(web)"])
+            #expect(probe.status == 0, "\(probe.output)")
+            if clientCA == "ca.pem" {
+                let client = try await curl(["--cacert", certificates.caCertificate, "--cert", certificates.clientCertificate,
+                                             "--key", certificates.clientKey, url])
+                #expect(client.output.hasSuffix(" 200 1.1\n"), "\(client.output)")
+            }
+            // Nothing listening: the probe fails, TLS or not.
+            let nobody = try freeLoopbackPorts(1)[0]
+            let down = try await ChildProcess.run(Programs.exporter!, ["healthcheck", "--web.listen-address=127.0.0.1:\(nobody)",
+                                                                       "--web.config.file=\(web)"])
+            #expect(down.status == 1 && down.output.contains("https://127.0.0.1:\(nobody)/-/healthy answered nothing"),
+                    "\(down.output)")
+        }
+    }
+
+    @Test(.enabled(if: Programs.exporter != nil, "runstatus-exporter not built next to the tests"),
+          .enabled(if: TestCertificates.openssl != nil, "openssl not installed: \(TestCertificates.installHint)"))
+    func aKeyThatDoesNotMatchItsCertificateStopsTheStartWithExitTwo() async throws {
+        let certificates = try await TestCertificates.make()
+        defer { certificates.remove() }
+        try await LifecycleTests.withScratch { directory in
+            try directory.write("web.json", """
+            {"tls_server_config": {"cert_file": "\(certificates.serverCertificate)", "key_file": "\(certificates.clientKey)"}}
+            """)
+            let web = directory.file("web.json")
+            let result = try await ChildProcess.run(Programs.exporter!, ["--demo", "--web.config.file=\(web)"])
+            #expect(result.status == 2)
+            #expect(result.output.contains("\(web): tls_server_config.key_file: the private key does not match the certificate"),
+                    "\(result.output)")
+        }
+    }
+
+    /// curl's exit status, and the body followed by ` STATUS VERSION`.
+    func curl(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await ChildProcess.run(TestCertificates.curl!, ["-sS", "--max-time", "10", "-w", " %{http_code} %{http_version}\n"]
+                                   + arguments, timeout: .seconds(20))
+    }
+}

@@ -1,0 +1,60 @@
+import ChildProcesses
+import Foundation
+
+/// A CA, a server certificate (localhost, 127.0.0.1) and client certificates made with the real `openssl` into a
+/// temporary directory; P-256 keys, so making them takes a moment. `rogue*`: a client certificate from another CA.
+struct TestCertificates: Sendable {
+    let directory: URL
+    var caCertificate: String { path("ca.pem") }
+    var serverCertificate: String { path("server.pem") }
+    var serverKey: String { path("server.key") }
+    /// SAN `DNS:prometheus.example`, signed by the CA.
+    var clientCertificate: String { path("client.pem") }
+    var clientKey: String { path("client.key") }
+    /// SAN `DNS:intruder.example`, signed by the CA.
+    var otherClientCertificate: String { path("other.pem") }
+    var otherClientKey: String { path("other.key") }
+    /// Signed by a CA the server does not trust.
+    var rogueCertificate: String { path("rogue.pem") }
+    var rogueKey: String { path("rogue.key") }
+
+    static let openssl = findTool("openssl")
+    static let curl = findTool("curl")
+    static let installHint = "apt-get install openssl curl"
+
+    static func make() async throws -> TestCertificates {
+        guard let openssl else { throw SpawnError("openssl not installed: \(installHint)") }
+        let directory = FileManager.default.temporaryDirectory.appending(path: "tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let certificates = TestCertificates(directory: directory)
+        func run(_ arguments: [String]) async throws {
+            let (status, output) = try await SpawnedProcess.run(openssl, arguments)
+            guard status == 0 else { throw SpawnError("openssl \(arguments.joined(separator: " ")) exited \(status): \(output)") }
+        }
+        let key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+        for ca in ["ca", "rogue-ca"] {
+            try await run(["req", "-x509"] + key + ["-keyout", certificates.path("\(ca).key"), "-out", certificates.path("\(ca).pem"),
+                           "-days", "2", "-subj", "/CN=\(ca)", "-addext", "basicConstraints=critical,CA:TRUE",
+                           "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+        }
+        for (name, ca, san) in [("server", "ca", "DNS:localhost,IP:127.0.0.1"), ("client", "ca", "DNS:prometheus.example"),
+                                ("other", "ca", "DNS:intruder.example"), ("rogue", "rogue-ca", "DNS:prometheus.example")] {
+            try await run(["req"] + key + ["-keyout", certificates.path("\(name).key"), "-out", certificates.path("\(name).csr"),
+                           "-subj", "/CN=\(name)"])
+            try "subjectAltName=\(san)\n".write(toFile: certificates.path("\(name).ext"), atomically: true, encoding: .utf8)
+            try await run(["x509", "-req", "-in", certificates.path("\(name).csr"), "-CA", certificates.path("\(ca).pem"),
+                           "-CAkey", certificates.path("\(ca).key"), "-set_serial", String(UInt32.random(in: 1...UInt32.max)),
+                           "-days", "2", "-extfile", certificates.path("\(name).ext"), "-out", certificates.path("\(name).pem")])
+        }
+        return certificates
+    }
+
+    func path(_ name: String) -> String { directory.appending(path: name).path }
+
+    func remove() { try? FileManager.default.removeItem(at: directory) }
+
+    static func findTool(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+}
