@@ -159,6 +159,64 @@ struct TLSWebConfigTests {
         }
     }
 
+    /// A real Prometheus scraping over HTTPS with `tls_config` (the CA, a client certificate for mutual TLS) sees
+    /// its target up and the exporter's series.
+    @Test(.enabled(if: Programs.exporter != nil, "runstatus-exporter not built next to the tests"),
+          .enabled(if: TestCertificates.openssl != nil, "openssl not installed: \(TestCertificates.installHint)"),
+          .enabled(if: TestCertificates.findTool("prometheus") != nil, "prometheus not installed: apt-get install prometheus"),
+          .timeLimit(.minutes(2)))
+    func livePrometheusScrapesOverMutualTLS() async throws {
+        let certificates = try await TestCertificates.make()
+        defer { certificates.remove() }
+        try await LifecycleTests.withScratch { directory in
+            try directory.write("web.json", """
+            {"tls_server_config": {"cert_file": "\(certificates.serverCertificate)", "key_file": "\(certificates.serverKey)",
+               "client_auth_type": "RequireAndVerifyClientCert", "client_ca_file": "\(certificates.caCertificate)",
+               "client_allowed_sans": ["prometheus.example"]}}
+            """)
+            let exporter = try await LifecycleTests.Exporter.start(["--demo", "--web.config.file=\(directory.file("web.json"))"],
+                                                                   in: directory)
+            defer { Task { await exporter.child.kill() } }
+            let prometheusPort = try freeLoopbackPorts(1)[0]
+            try directory.write("prometheus.yml", """
+            global: {scrape_interval: 1s, scrape_timeout: 1s}
+            scrape_configs:
+              - job_name: runstatus
+                scheme: https
+                tls_config:
+                  ca_file: \(certificates.caCertificate)
+                  cert_file: \(certificates.clientCertificate)
+                  key_file: \(certificates.clientKey)
+                static_configs: [{targets: ["127.0.0.1:\(exporter.port)"]}]
+            """)
+            let prometheus = try ChildProcess(TestCertificates.findTool("prometheus")!, [
+                "--config.file=\(directory.file("prometheus.yml"))", "--storage.tsdb.path=\(directory.file("data"))",
+                "--web.listen-address=127.0.0.1:\(prometheusPort)", "--log.level=warn",
+            ], name: "prometheus", logDirectory: directory.url)
+            defer { Task { await prometheus.kill() } }
+            let deadline = ContinuousClock.now + .seconds(60)
+            var up = false, series = false
+            while ContinuousClock.now < deadline && !(up && series) {
+                if let status = prometheus.exitStatus { Issue.record("prometheus exited \(status): \(prometheus.logTail())"); return }
+                up = await Self.instantValue(port: prometheusPort, query: #"up{job="runstatus"}"#) == "1"
+                series = await Self.instantValue(port: prometheusPort, query: #"count(runstatus_build_info{job="runstatus"})"#) == "1"
+                if !(up && series) { try await Task.sleep(for: .milliseconds(500)) }
+            }
+            #expect(up && series, "target not up over mutual TLS\n\(prometheus.logTail())")
+        }
+    }
+
+    /// The first sample's value of an instant query, nil when there is none (yet).
+    static func instantValue(port: UInt16, query: String) async -> String? {
+        var components = URLComponents(string: "http://127.0.0.1:\(port)/api/v1/query")!
+        components.queryItems = [URLQueryItem(name: "query", value: query)]
+        guard let (data, _) = try? await URLSession.shared.data(from: components.url!),
+              let answer = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let result = (answer["data"] as? [String: Any])?["result"] as? [[String: Any]],
+              let value = result.first?["value"] as? [Any], value.count == 2 else { return nil }
+        return value[1] as? String
+    }
+
     /// curl's exit status, and the body followed by ` STATUS VERSION`.
     func curl(_ arguments: [String]) async throws -> (status: Int32, output: String) {
         try await ChildProcess.run(TestCertificates.curl!, ["-sS", "--max-time", "10", "-w", " %{http_code} %{http_version}\n"]
