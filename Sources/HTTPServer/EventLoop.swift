@@ -595,6 +595,11 @@ final class EventLoop: @unchecked Sendable {
             case .closed, .failed:
                 // Plain HTTP, a scanner, a client refusing our certificate or refused for its own: this connection only.
                 counters.update { $0.tlsHandshakeFailures += 1 }
+                // The alert is on its way; input already here (a TLS 1.3 client sends its request before it
+                // learns it was refused) would turn the close into a reset that destroys the alert: drain it.
+                shutdown(connection.fd, Int32(SHUT_WR))
+                for _ in 0..<Self.readBatch
+                where recv(connection.fd, readBuffer.baseAddress, readBuffer.count, Int32(MSG_DONTWAIT)) <= 0 { break }
                 close(connection)
                 return
             }

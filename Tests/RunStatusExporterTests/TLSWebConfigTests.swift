@@ -1,5 +1,8 @@
 import ChildProcesses
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 import TLS
 @testable import RunStatusExporter
