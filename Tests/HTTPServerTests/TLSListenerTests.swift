@@ -133,6 +133,45 @@ struct TLSListenerTests {
         }
     }
 
+    /// Two requests in two records at once, and a 2 MiB response written record by record as a slowly reading
+    /// client makes room: pipelining and partial writes through TLS.
+    @Test func pipelinedRequestsAndALargeResponseThroughTLS() async throws {
+        let large = [UInt8](repeating: UInt8(ascii: "x"), count: 2 << 20)
+        try await withCertificates { certificates in
+            let context = try TLSServerContext(settings: TLSServerSettings(certificate: .file(certificates.serverCertificate),
+                                                                           privateKey: .file(certificates.serverKey)))
+            try await withServer({ $0.tls = context }, handler: { request in
+                request.target == "/large" ? HTTPResponse(status: 200, body: large) : .text(200, "hello \(request.target)")
+            }) { server, port in
+                let received: [UInt8] = try await onThread {
+                    let connection = try RawConnection(port: port)
+                    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+                    setsockopt(connection.fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                    let session = try TLSClientContext().session(fd: connection.fd, serverName: "localhost")
+                    guard session.handshake() == .done(0) else { throw TestFailure("handshake failed") }
+                    for target in ["/one", "/large"] {
+                        let request = Array("GET \(target) HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+                        guard request.withUnsafeBytes({ session.write($0) }) == .done(request.count) else { throw TestFailure("write failed") }
+                    }
+                    var received: [UInt8] = []
+                    var chunk = [UInt8](repeating: 0, count: 4096)
+                    while received.count < large.count + 150 {  // both heads and the short body are longer than that
+                        guard case .done(let count) = chunk.withUnsafeMutableBytes({ session.read(into: $0) }) else { break }
+                        received.append(contentsOf: chunk[0..<count])
+                        if received.count < 64 * 1024 { usleep(1000) }  // slow at first: the server's writes fill the socket
+                    }
+                    return received
+                }
+                let text = String(decoding: received.prefix(200), as: UTF8.self)
+                #expect(text.hasPrefix("HTTP/1.1 200 OK"), "\(text)")
+                #expect(text.contains("hello /one"))
+                #expect(received.count > large.count)
+                #expect(received.suffix(1000).allSatisfy { $0 == UInt8(ascii: "x") })
+                #expect(server.counters.requests == 2)
+            }
+        }
+    }
+
     @Test func aNewContextServesNewConnections() async throws {
         try await withCertificates { certificates in
             try await withTLSServer(certificates) { server, port in
