@@ -9,6 +9,7 @@ public final class TLSClientContext: @unchecked Sendable {
 
     /// `certificate` and `privateKey` together, or neither.
     public init(certificate: TLSServerSettings.PEMSource? = nil, privateKey: TLSServerSettings.PEMSource? = nil) throws(TLSError) {
+        _ = TLSServerContext.ignoreBrokenPipes
         guard let context = SSL_CTX_new(TLS_client_method()) else { throw .openSSL(key: nil, "cannot create a TLS context") }
         SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nil)
         _ = copenssl_ctx_set_alpn_protos_http11(context)

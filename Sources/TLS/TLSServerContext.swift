@@ -12,6 +12,7 @@ public final class TLSServerContext: @unchecked Sendable {
     private let allowedSANs: UnsafeMutablePointer<CChar>?
 
     public init(settings: TLSServerSettings) throws(TLSError) {
+        _ = Self.ignoreBrokenPipes
         guard let context = SSL_CTX_new(TLS_server_method()) else { throw .openSSL(key: nil, "cannot create a TLS context") }
         var allowed: UnsafeMutablePointer<CChar>?
         do throws(TLSError) {
@@ -33,6 +34,13 @@ public final class TLSServerContext: @unchecked Sendable {
         SSL_CTX_free(context)
         free(allowedSANs)
     }
+
+    /// OpenSSL sends with write(2), without the MSG_NOSIGNAL the plain listener uses: a client gone while its
+    /// response is on the way would raise SIGPIPE, whose default action ends the process. Ignored once, before
+    /// the first TLS connection; the write then fails with EPIPE and costs that connection only.
+    static let ignoreBrokenPipes: Void = {
+        signal(SIGPIPE, SIG_IGN)
+    }()
 
     private static func policyCode(_ auth: TLSServerSettings.ClientAuth) -> Int32 {
         switch auth {

@@ -172,6 +172,36 @@ struct TLSListenerTests {
         }
     }
 
+    /// OpenSSL writes with write(2): a client gone mid-response must cost its connection, not raise SIGPIPE
+    /// (which would end this test process).
+    @Test func clientsLeavingMidResponseCostTheirConnectionsOnly() async throws {
+        let large = [UInt8](repeating: UInt8(ascii: "x"), count: 4 << 20)
+        try await withCertificates { certificates in
+            let context = try TLSServerContext(settings: TLSServerSettings(certificate: .file(certificates.serverCertificate),
+                                                                           privateKey: .file(certificates.serverKey)))
+            try await withServer({ $0.tls = context }, handler: { _ in HTTPResponse(status: 200, body: large) }) { server, port in
+                for _ in 0..<4 {
+                    try await onThread {
+                        let connection = try RawConnection(port: port)
+                        let session = try TLSClientContext().session(fd: connection.fd, serverName: nil)
+                        guard session.handshake() == .done(0) else { throw TestFailure("handshake failed") }
+                        let request = Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+                        _ = request.withUnsafeBytes { session.write($0) }
+                        var chunk = [UInt8](repeating: 0, count: 4096)
+                        _ = chunk.withUnsafeMutableBytes { session.read(into: $0) }
+                        // A reset while the server still has megabytes to send.
+                        var abort = linger(l_onoff: 1, l_linger: 0)
+                        setsockopt(connection.fd, SOL_SOCKET, SO_LINGER, &abort, socklen_t(MemoryLayout<linger>.size))
+                    }
+                }
+                #expect(await eventually { server.counters.openConnections == 0 })
+                let after = try await curl(["--cacert", certificates.caCertificate, "-o", "/dev/null", "https://127.0.0.1:\(port)/"])
+                #expect(after.output.hasSuffix(" 200 1.1\n"), "\(after.output)")
+                #expect(server.counters.abortedResponses == 4)
+            }
+        }
+    }
+
     @Test func aNewContextServesNewConnections() async throws {
         try await withCertificates { certificates in
             try await withTLSServer(certificates) { server, port in
