@@ -1,5 +1,6 @@
 import ChildProcesses
 import Foundation
+import Glibc
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -106,6 +107,63 @@ struct TLSWebConfigTests {
             #expect(plainProbe.status == 1, "\(plainProbe.output)")
             #expect(!exporter.child.output.contains("correct horse"))
         }
+    }
+
+    /// Scrapers that close their connections while responses are on their way (as wrk does when it stops): OpenSSL's
+    /// write(2) then meets a broken pipe, which must cost the connection, not end the exporter.
+    @Test(.enabled(if: Programs.exporter != nil, "runstatus-exporter not built next to the tests"),
+          .enabled(if: TestCertificates.openssl != nil, "openssl not installed: \(TestCertificates.installHint)"))
+    func scrapersLeavingMidResponseDoNotStopTheExporter() async throws {
+        let certificates = try await TestCertificates.make()
+        defer { certificates.remove() }
+        try await LifecycleTests.withScratch { directory in
+            try directory.write("web.json", """
+            {"tls_server_config": {"cert_file": "\(certificates.serverCertificate)", "key_file": "\(certificates.serverKey)"}}
+            """)
+            let web = directory.file("web.json")
+            let exporter = try await LifecycleTests.Exporter.start(["--demo", "--web.config.file=\(web)"], in: directory)
+            defer { Task { await exporter.child.kill() } }
+            let port = exporter.port
+            for _ in 0..<8 {
+                if let status = exporter.child.exitStatus {
+                    Issue.record("the exporter ended with status \(status) (141: SIGPIPE)")
+                    return
+                }
+                try await Task.detached {
+                    let fd = try Self.connectLoopback(port: port)
+                    defer { close(fd) }
+                    let session = try TLSClientContext().session(fd: fd, serverName: nil)
+                    guard session.handshake() == .done(0) else { throw TestError("handshake failed") }
+                    // More responses than socket buffers hold; only the first bytes are read.
+                    let requests = Array(String(repeating: "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", count: 40).utf8)
+                    _ = requests.withUnsafeBytes { session.write($0) }
+                    var chunk = [UInt8](repeating: 0, count: 4096)
+                    _ = chunk.withUnsafeMutableBytes { session.read(into: $0) }
+                }.value
+                // Closed with the rest unread: the peer answers the server's next bytes with a reset, and the write
+                // after that meets a broken pipe.
+            }
+            let probe = try await ChildProcess.run(Programs.exporter!, ["healthcheck", "--web.listen-address=127.0.0.1:\(port)",
+                                                                        "--web.config.file=\(web)"])
+            #expect(probe.status == 0, "\(probe.output)")
+            #expect(exporter.child.exitStatus == nil, "the exporter ended:\n\(exporter.child.logTail())")
+        }
+    }
+
+    static func connectLoopback(port: UInt16) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard fd >= 0, connected == 0 else {
+            close(fd)
+            throw TestError("connect to 127.0.0.1:\(port) failed")
+        }
+        return fd
     }
 
     /// The probe presents the server's own certificate: accepted where the client CA trusts it (200), refused by an
