@@ -57,6 +57,9 @@ public final class TLSServerContext: @unchecked Sendable {
         if settings.preferServerCipherSuites { options |= copenssl_op_cipher_server_preference() }
         SSL_CTX_set_options(context, options)
         _ = copenssl_ctx_set_mode(context, copenssl_default_mode())
+        // One recv takes whatever records have arrived, not a header and then a body each: fewer system calls. The
+        // event loop asks `hasBufferedInput` for what poll(2) then cannot see.
+        copenssl_ctx_set_read_ahead(context)
         guard copenssl_ctx_set_min_version(context, settings.minVersion.wire) == 1 else {
             throw .openSSL(key: "min_version", "\(settings.minVersion.rawValue) is not supported by this OpenSSL")
         }
