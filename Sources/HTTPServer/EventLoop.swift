@@ -3,7 +3,8 @@ import Synchronization
 import TLS
 
 /// The listener's single I/O thread: poll(2) over the listening sockets, the mailbox pipe and every connection;
-/// non-blocking accept, recv and sendmsg; per-connection protocol in `HTTPConnectionState`.
+/// non-blocking accept, recv and sendmsg (or, with TLS, a `TLSSession`'s handshake, reads and writes over the same
+/// socket); per-connection protocol in `HTTPConnectionState`.
 ///
 /// Everything below "Loop thread only" is touched by the loop thread alone, after `init` hands the object over;
 /// that is why the class is `@unchecked Sendable`. Other threads use only `requestStop()` and the `let`s.
