@@ -1,3 +1,4 @@
+import Dispatch
 import ChildProcesses
 import Foundation
 import Glibc
@@ -202,6 +203,67 @@ struct TLSListenerTests {
         }
     }
 
+    /// A head dripped through TLS meets the same head deadline as in plain HTTP: 408, sent through TLS.
+    @Test func aSlowHeadThroughTLSGets408() async throws {
+        try await withCertificates { certificates in
+            try await withTLSServer(certificates, configure: { $0.headTimeout = .milliseconds(600) }) { server, port in
+                let answer: String = try await onThread {
+                    let connection = try RawConnection(port: port)
+                    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+                    setsockopt(connection.fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                    let session = try TLSClientContext().session(fd: connection.fd, serverName: nil)
+                    guard session.handshake() == .done(0) else { throw TestFailure("handshake failed") }
+                    let part = Array("GET /slow HTTP/1.1\r\nHost: x\r\n".utf8)
+                    _ = part.withUnsafeBytes { session.write($0) }
+                    var chunk = [UInt8](repeating: 0, count: 4096)
+                    guard case .done(let count) = chunk.withUnsafeMutableBytes({ session.read(into: $0) }) else {
+                        throw TestFailure("no answer")
+                    }
+                    return String(decoding: chunk[0..<count], as: UTF8.self)
+                }
+                #expect(answer.hasPrefix("HTTP/1.1 408 "), "\(answer)")
+                #expect(server.counters.errorResponses[408] == 1)
+            }
+        }
+    }
+
+    /// Over the cap with every connection busy, a TLS newcomer is closed at once: no handshake is spent on it,
+    /// and a plaintext 503 would be garbage to a TLS client.
+    @Test func overTheCapATLSNewcomerIsClosedWithoutAnAnswer() async throws {
+        let release = DispatchSemaphore(value: 0)
+        try await withCertificates { certificates in
+            let context = try TLSServerContext(settings: TLSServerSettings(certificate: .file(certificates.serverCertificate),
+                                                                           privateKey: .file(certificates.serverKey)))
+            try await withServer({
+                $0.tls = context
+                $0.maxConnections = 1
+            }, handler: { _ in
+                release.wait()
+                return .text(200, "done")
+            }) { server, port in
+                let busy = try await onThread { () throws -> ClientConnection in
+                    let connection = try RawConnection(port: port)
+                    let session = try TLSClientContext().session(fd: connection.fd, serverName: nil)
+                    guard session.handshake() == .done(0) else { throw TestFailure("handshake failed") }
+                    let request = Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+                    _ = request.withUnsafeBytes { session.write($0) }
+                    return ClientConnection(raw: connection, session: session)
+                }
+                #expect(await eventually { server.counters.requests == 1 })
+                let newcomer = try RawConnection(port: port)
+                #expect(try await onThread { newcomer.closedAfterAtMost(bytes: 0, withinSeconds: 5) })
+                #expect(server.counters.rejectedOverCapacity == 1)
+                release.signal()
+                let answer: String = try await onThread {
+                    var chunk = [UInt8](repeating: 0, count: 4096)
+                    guard case .done(let count) = chunk.withUnsafeMutableBytes({ busy.session.read(into: $0) }) else { return "" }
+                    return String(decoding: chunk[0..<count], as: UTF8.self)
+                }
+                #expect(answer.hasPrefix("HTTP/1.1 200 "), "\(answer)")
+            }
+        }
+    }
+
     @Test func aNewContextServesNewConnections() async throws {
         try await withCertificates { certificates in
             try await withTLSServer(certificates) { server, port in
@@ -234,6 +296,16 @@ struct TLSListenerTests {
     }
 
     // MARK: - Helpers
+
+    /// A TLS client connection, handed between the test and the threads it blocks.
+    final class ClientConnection: @unchecked Sendable {  // one thread at a time: the test awaits each call
+        let raw: RawConnection
+        let session: TLSSession
+        init(raw: RawConnection, session: TLSSession) {
+            self.raw = raw
+            self.session = session
+        }
+    }
 
     /// A bare loopback socket for bytes no HTTP or TLS client would send.
     final class RawConnection: @unchecked Sendable {  // one thread at a time: the test awaits each call
