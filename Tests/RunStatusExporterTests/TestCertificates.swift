@@ -1,5 +1,6 @@
 import ChildProcesses
 import Foundation
+import Glibc
 
 /// A CA, a server certificate (localhost, 127.0.0.1) and client certificates made with the real `openssl` into a
 /// temporary directory; P-256 keys, so making them takes a moment. `rogue*`: a client certificate from another CA.
@@ -22,10 +23,24 @@ struct TestCertificates: Sendable {
     static let curl = findTool("curl")
     static let installHint = "apt-get install openssl curl"
 
+    /// One set per test process, made on first use (tests share it read-only), removed when the process exits:
+    /// making a set runs `openssl` ten times, load that would slow the timing-sensitive tests running alongside.
     static func make() async throws -> TestCertificates {
+        try await shared.value
+    }
+
+    private static let shared = Task { try await makeSet() }
+
+    private static var directoryOfThisProcess: URL {
+        FileManager.default.temporaryDirectory.appending(path: "runstatus-tls-test-\(getpid())")
+    }
+
+    private static func makeSet() async throws -> TestCertificates {
         guard let openssl else { throw SpawnError("openssl not installed: \(installHint)") }
-        let directory = FileManager.default.temporaryDirectory.appending(path: "tls-\(UUID().uuidString)")
+        let directory = directoryOfThisProcess
+        try? FileManager.default.removeItem(at: directory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(at: TestCertificates.directoryOfThisProcess) }
         let certificates = TestCertificates(directory: directory)
         func run(_ arguments: [String]) async throws {
             let (status, output) = try await SpawnedProcess.run(openssl, arguments)
@@ -51,7 +66,8 @@ struct TestCertificates: Sendable {
 
     func path(_ name: String) -> String { directory.appending(path: name).path }
 
-    func remove() { try? FileManager.default.removeItem(at: directory) }
+    /// Shared by the whole process and removed at its exit: nothing to do per test.
+    func remove() {}
 
     static func findTool(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
