@@ -12,8 +12,12 @@ let package = Package(
     targets: [
         // Pure: Prometheus text 0.0.4 / OpenMetrics encoder, bytes in, bytes out.
         .target(name: "Exposition"),
-        // Sockets only: HTTP/1.1 parser (pure) and a poll(2) listener on its own thread.
-        .target(name: "HTTPServer"),
+        // System OpenSSL (TLS on the listener, the healthcheck's client), typed wrappers for its macros and callbacks.
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // OpenSSL wrapped: a server context from PEM files or text, non-blocking sessions over a socket.
+        .target(name: "TLS", dependencies: ["COpenSSL"]),
+        // Sockets only: HTTP/1.1 parser (pure) and a poll(2) listener on its own thread, plain or TLS.
+        .target(name: "HTTPServer", dependencies: ["TLS"]),
         // Pure: normalized run model, JSON reader, time parsing, one adapter per vendor.
         .target(name: "RunStatusModel"),
         // Built-in simulator of the five vendor APIs, for --demo, tests and benchmarks.
@@ -34,14 +38,14 @@ let package = Package(
         .target(name: "Polling", dependencies: ["Configuration", "Logging", "RunStatusModel", "RunStore"]),
         // The libcurl `Fetcher`.
         .target(name: "CurlTransport", dependencies: ["CCurl", "Polling", "RunStatusModel"]),
-        // The HTTP surface: routes, content negotiation, render cache, renderer, web config, gzip, bcrypt.
+        // The HTTP surface: routes, content negotiation, render cache, renderer, web config (TLS included), gzip, bcrypt.
         .target(name: "Serving",
                 dependencies: ["CCrypt", "CZlib", "Configuration", "Exposition", "HTTPServer", "Logging", "RunStatusModel",
-                               "RunStore"]),
-        // Composition: the command line, reload, signals, health check. Knows every target above, none knows it.
+                               "RunStore", "TLS"]),
+        // Composition: the command line, reload, signals, health check (plain or TLS). Knows every target above, none knows it.
         .target(name: "RunStatusExporter",
                 dependencies: ["Configuration", "CurlTransport", "HTTPServer", "Logging", "Polling", "RunStatusModel",
-                               "RunStore", "Serving"]),
+                               "RunStore", "Serving", "TLS"]),
         // `--demo`: the simulator and a config that polls it; linked by the executable and the benchmark only.
         .target(name: "Demo", dependencies: ["Configuration", "HTTPServer", "RunStatusModel", "VendorSimulator"]),
         // Thin executable.
@@ -59,7 +63,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["ChildProcesses", "Configuration", "Logging", "VendorSimulator"]),
 
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "TestSupport"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TLS", "TestSupport"]),
         .testTarget(name: "RunStatusModelTests", dependencies: ["RunStatusModel", "TestSupport"]),
         .testTarget(name: "VendorSimulatorTests", dependencies: ["VendorSimulator", "HTTPServer", "TestSupport"]),
         // One per runtime target, beside its code; a test that crosses targets is in RunStatusExporterTests.
@@ -78,7 +82,7 @@ let package = Package(
         .testTarget(name: "RunStatusExporterTests",
                     dependencies: ["ChildProcesses", "Configuration", "CurlTransport", "Demo", "Exposition", "HTTPServer",
                                    "Logging", "Polling", "RunStatusExporter", "RunStatusModel", "RunStore", "Serving",
-                                   "VendorSimulator", "runstatus-exporter", "TestSupport"]),
+                                   "TLS", "VendorSimulator", "runstatus-exporter", "TestSupport"]),
         // grafana/ proven on real programs: promtool, amtool, a live Prometheus against the demo exporter.
         .testTarget(name: "GrafanaTests", dependencies: ["runstatus-exporter", "ChildProcesses", "TestSupport"]),
         // One fast smoke run of the benchmark binary (N=50, half a second of serving): it prints a clean row.

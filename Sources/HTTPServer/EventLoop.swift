@@ -1,7 +1,10 @@
 import Glibc
+import Synchronization
+import TLS
 
 /// The listener's single I/O thread: poll(2) over the listening sockets, the mailbox pipe and every connection;
-/// non-blocking accept, recv and sendmsg; per-connection protocol in `HTTPConnectionState`.
+/// non-blocking accept, recv and sendmsg (or, with TLS, a `TLSSession`'s handshake, reads and writes over the same
+/// socket); per-connection protocol in `HTTPConnectionState`.
 ///
 /// Everything below "Loop thread only" is touched by the loop thread alone, after `init` hands the object over;
 /// that is why the class is `@unchecked Sendable`. Other threads use only `requestStop()` and the `let`s.
@@ -17,6 +20,11 @@ final class EventLoop: @unchecked Sendable {
         var state: HTTPConnectionState
         /// Its answer is waiting in `held` until its `notBefore`: evictable at the cap, unlike other busy ones.
         var holding = false
+        /// Set on a TLS listener: reads and writes go through it.
+        var tls: TLSSession?
+        /// Socket readiness the TLS layer waits for before anything else can go on (the handshake, a read that
+        /// must write first, a write that must read first); nil: what `state` wants.
+        var tlsWaitsFor: Int16?
 
         init(fd: Int32, id: UInt64, peer: SocketAddress, refused: Bool, state: HTTPConnectionState) {
             self.fd = fd
@@ -49,6 +57,10 @@ final class EventLoop: @unchecked Sendable {
     private let counters: CounterStore
     /// `maxConnections`, cut to fit the open-file limit at start.
     let connectionCap: Int
+    /// Started with `configuration.tls`: every connection speaks TLS, with the context in `tlsContext` when it
+    /// was accepted.
+    let servesTLS: Bool
+    private let tlsContext: Mutex<TLSServerContext?>
 
     // MARK: Loop thread only
 
@@ -66,6 +78,9 @@ final class EventLoop: @unchecked Sendable {
     private var reserveFD: Int32 = -1
     private let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: EventLoop.readBufferSize,
                                                                      alignment: 16)
+    /// A small TLS response's head and body, gathered into one record.
+    private let tlsWriteBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: EventLoop.tlsRecordSize,
+                                                                        alignment: 16)
     private var dateSecond = -1
     private var dateText = ""
     private var lastLogged: [String: ContinuousClock.Instant] = [:]
@@ -86,10 +101,18 @@ final class EventLoop: @unchecked Sendable {
         connectionCap = FileDescriptorLimit.connectionCap(configured: configuration.maxConnections,
                                                           limit: FileDescriptorLimit.current)
         evictionTable = ConnectionEvictionTable(cap: connectionCap)
+        servesTLS = configuration.tls != nil
+        tlsContext = Mutex(configuration.tls)
+    }
+
+    /// From any thread: new connections use `context`; open ones keep theirs.
+    func replaceTLSContext(_ context: TLSServerContext) {
+        tlsContext.withLock { $0 = context }
     }
 
     deinit {
         readBuffer.deallocate()
+        tlsWriteBuffer.deallocate()
     }
 
     /// From any thread. Shutting the listening sockets down (close alone does not wake a poll or accept) makes
@@ -109,6 +132,8 @@ final class EventLoop: @unchecked Sendable {
         }
         var pollFDs: [pollfd] = []
         var polled: [Connection] = []
+        /// TLS connections holding decrypted input poll(2) cannot see.
+        var buffered: [Connection] = []
         while true {
             var now = moment()
             if !stopping && mailbox.stopRequested { beginStop(now: now) }
@@ -116,6 +141,7 @@ final class EventLoop: @unchecked Sendable {
 
             pollFDs.removeAll(keepingCapacity: true)
             polled.removeAll(keepingCapacity: true)
+            buffered.removeAll(keepingCapacity: true)
             pollFDs.append(pollfd(fd: mailbox.readFD, events: Int16(POLLIN), revents: 0))
             if let until = acceptPausedUntil, now.instant >= until { acceptPausedUntil = nil }
             let accepting = !stopping && acceptPausedUntil == nil
@@ -130,6 +156,14 @@ final class EventLoop: @unchecked Sendable {
                 var events: Int16 = 0
                 if connection.state.wantsInput { events |= Int16(POLLIN) }
                 if connection.state.wantsOutput { events |= Int16(POLLOUT) }
+                if let tls = connection.tls {
+                    if let waits = connection.tlsWaitsFor {
+                        events = waits
+                    } else if connection.state.wantsInput && tls.hasBufferedInput {
+                        buffered.append(connection)
+                        wakeAt = now.instant
+                    }
+                }
                 guard events != 0 else { continue }
                 pollFDs.append(pollfd(fd: connection.fd, events: events, revents: 0))
                 polled.append(connection)
@@ -162,7 +196,9 @@ final class EventLoop: @unchecked Sendable {
                 index += 1
                 // Closed meanwhile, and perhaps its number already reused by a new connection.
                 guard revents != 0, connections[connection.fd] === connection else { continue }
-                if connection.state.wantsInput, revents & Int32(POLLIN | POLLHUP | POLLERR) != 0 {
+                if connection.tlsWaitsFor != nil {
+                    resumeTLS(connection, now: now)
+                } else if connection.state.wantsInput, revents & Int32(POLLIN | POLLHUP | POLLERR) != 0 {
                     receive(on: connection, now: now)
                 } else if connection.state.wantsOutput, revents & Int32(POLLOUT | POLLHUP | POLLERR) != 0 {
                     // On an error the send fails and says why.
@@ -170,6 +206,9 @@ final class EventLoop: @unchecked Sendable {
                 } else if revents & Int32(POLLNVAL) != 0 {
                     close(connection)
                 }
+            }
+            for connection in buffered where connections[connection.fd] === connection && connection.tlsWaitsFor == nil {
+                receive(on: connection, now: now)
             }
 
             for connection in Array(connections.values) {
@@ -268,7 +307,7 @@ final class EventLoop: @unchecked Sendable {
             Glibc.close(reserveFD)
             let fd = FileDescriptor.acceptCloseOnExec(listener.fd, nil, nil)
             if fd >= 0 {
-                Self.sendAtOnce(Self.refusal, to: fd)
+                if !servesTLS { Self.sendAtOnce(Self.refusal, to: fd) }
                 Glibc.close(fd)
                 shed += 1
             }
@@ -305,8 +344,9 @@ final class EventLoop: @unchecked Sendable {
         if openCount >= connectionCap || stopping {
             counters.update { $0.rejectedOverCapacity += 1 }
             log("cap", "connection cap of \(connectionCap) reached: answering 503", now: now.instant)
-            guard lingeringRefused < Self.maxLingeringRefused else {
-                Self.sendAtOnce(Self.refusal, to: fd)
+            // A TLS client would need a whole handshake (the very work the cap protects) to read the 503.
+            guard lingeringRefused < Self.maxLingeringRefused, !servesTLS else {
+                if !servesTLS { Self.sendAtOnce(Self.refusal, to: fd) }
                 Glibc.close(fd)
                 return
             }
@@ -319,10 +359,21 @@ final class EventLoop: @unchecked Sendable {
             return
         }
 
+        var tls: TLSSession?
+        if servesTLS, let context = tlsContext.withLock({ $0 }) {
+            do {
+                tls = try TLSSession(server: context, fd: fd)
+            } catch {
+                Glibc.close(fd)
+                log("tls", "TLS on an accepted connection: \(error)", now: now.instant)
+                return
+            }
+        }
         openCount += 1
         counters.update { $0.openConnections = openCount }
         let connection = Connection(fd: fd, id: id, peer: peer, refused: false,
                                     state: HTTPConnectionState(settings: settings, now: now.instant))
+        connection.tls = tls
         connections[fd] = connection
         evictionTable.insert(fd, address: clientKey, standing: Self.standing(of: connection))
         // Clients usually send at once: reading now often saves a trip through poll.
@@ -366,6 +417,11 @@ final class EventLoop: @unchecked Sendable {
     // MARK: - Connections
 
     private func receive(on connection: Connection, now: HTTPConnectionState.Moment) {
+        // Lingering after the last response, input is only drained: the socket's bytes, undecrypted.
+        if let tls = connection.tls, connection.state.phase != .closing {
+            receive(on: connection, through: tls, now: now)
+            return
+        }
         var reads = 0
         while connection.state.wantsInput && reads < Self.readBatch && connections[connection.fd] === connection {
             let count = recv(connection.fd, readBuffer.baseAddress, readBuffer.count, 0)
@@ -443,9 +499,14 @@ final class EventLoop: @unchecked Sendable {
             case .sendInterim(let bytes):
                 // Nothing else is queued on this connection, so the socket buffer takes it whole; should it not,
                 // the client sends its body after its own short wait anyway.
-                _ = bytes.withUnsafeBytes { Glibc.send(connection.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if let tls = connection.tls {
+                    _ = bytes.withUnsafeBytes { tls.write($0) }
+                } else {
+                    _ = bytes.withUnsafeBytes { Glibc.send(connection.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                }
                 return
             case .shutdownOutput:
+                connection.tls?.shutdown()
                 shutdown(connection.fd, Int32(SHUT_WR))
                 return
             case .close:
@@ -458,6 +519,7 @@ final class EventLoop: @unchecked Sendable {
     /// One sendmsg of what remains of head and body (nil: wait for POLLOUT, or the connection was closed).
     private func send(on connection: Connection, now: HTTPConnectionState.Moment) -> HTTPConnectionState.Action? {
         guard let output = connection.state.output else { return HTTPConnectionState.Action.none }
+        if let tls = connection.tls { return send(output, on: connection, through: tls, now: now) }
         while true {
             let sent = output.head.withUnsafeBytes { head in
                 output.body.withUnsafeBytes { body in
@@ -501,6 +563,7 @@ final class EventLoop: @unchecked Sendable {
     private func close(_ connection: Connection) {
         guard connections[connection.fd] === connection else { return }
         connections[connection.fd] = nil
+        connection.tls = nil
         Glibc.close(connection.fd)
         let aborted = connection.state.phase == .writing || connection.state.phase == .handling
         if connection.refused {
@@ -514,6 +577,103 @@ final class EventLoop: @unchecked Sendable {
             if aborted && !connection.refused { $0.abortedResponses += 1 }
         }
     }
+
+    // MARK: - TLS
+
+    /// The socket is ready for what the TLS layer waited for: go on with the handshake, or with the read or
+    /// write it interrupted.
+    private func resumeTLS(_ connection: Connection, now: HTTPConnectionState.Moment) {
+        connection.tlsWaitsFor = nil
+        if connection.state.wantsOutput {
+            perform(.send, on: connection, now: now)
+        } else {
+            receive(on: connection, now: now)
+        }
+    }
+
+    /// Handshake first (counted in the head timeout: a client that never finishes it is closed like one that never
+    /// finishes its head), then up to `readBatch` records.
+    private func receive(on connection: Connection, through tls: TLSSession, now: HTTPConnectionState.Moment) {
+        if !tls.handshakeDone {
+            switch tls.handshake() {
+            case .done:
+                counters.update { $0.tlsHandshakes += 1 }
+            case .wantRead:
+                connection.tlsWaitsFor = Int16(POLLIN)
+                return
+            case .wantWrite:
+                connection.tlsWaitsFor = Int16(POLLOUT)
+                return
+            case .closed, .failed:
+                // Plain HTTP, a scanner, a client refusing our certificate or refused for its own: this connection only.
+                counters.update { $0.tlsHandshakeFailures += 1 }
+                // The alert is on its way; input already here (a TLS 1.3 client sends its request before it
+                // learns it was refused) would turn the close into a reset that destroys the alert: drain it.
+                shutdown(connection.fd, Int32(SHUT_WR))
+                for _ in 0..<Self.readBatch
+                where recv(connection.fd, readBuffer.baseAddress, readBuffer.count, Int32(MSG_DONTWAIT)) <= 0 { break }
+                close(connection)
+                return
+            }
+        }
+        var reads = 0
+        while connection.state.wantsInput && reads < Self.readBatch && connections[connection.fd] === connection {
+            switch tls.read(into: readBuffer) {
+            case .done(let count):
+                reads += 1
+                let bytes = UnsafeRawBufferPointer(rebasing: readBuffer[0..<count])
+                perform(connection.state.received(bytes, now: now), on: connection, now: now)
+            case .wantRead:
+                return
+            case .wantWrite:
+                connection.tlsWaitsFor = Int16(POLLOUT)
+                return
+            case .closed:
+                perform(connection.state.inputEnded(now: now), on: connection, now: now)
+                return
+            case .failed:
+                close(connection)
+                return
+            }
+        }
+    }
+
+    /// One `SSL_write` of what remains. A small response goes out as one record (head and body copied
+    /// together), as plaintext sends it in one sendmsg; a retry after `wantWrite` passes the same bytes again.
+    private func send(_ output: HTTPConnectionState.Output, on connection: Connection, through tls: TLSSession,
+                      now: HTTPConnectionState.Moment) -> HTTPConnectionState.Action? {
+        let progress: TLSSession.Progress
+        if output.remaining <= Self.tlsRecordSize && output.sent < output.head.count && !output.body.isEmpty {
+            let headPart = output.head.count - output.sent
+            output.head.withUnsafeBytes { head in
+                tlsWriteBuffer.baseAddress!.copyMemory(from: head.baseAddress! + output.sent, byteCount: headPart)
+            }
+            output.body.withUnsafeBytes { body in
+                (tlsWriteBuffer.baseAddress! + headPart).copyMemory(from: body.baseAddress!, byteCount: body.count)
+            }
+            progress = tls.write(UnsafeRawBufferPointer(rebasing: tlsWriteBuffer[0..<output.remaining]))
+        } else if output.sent < output.head.count {
+            progress = output.head.withUnsafeBytes { tls.write(UnsafeRawBufferPointer(rebasing: $0[output.sent...])) }
+        } else {
+            let offset = output.sent - output.head.count
+            progress = output.body.withUnsafeBytes { tls.write(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+        }
+        switch progress {
+        case .done(let count):
+            return connection.state.didSend(count, now: now)
+        case .wantWrite:
+            return nil
+        case .wantRead:
+            connection.tlsWaitsFor = Int16(POLLIN)
+            return nil
+        case .closed, .failed:
+            close(connection)
+            return nil
+        }
+    }
+
+    /// TLS's largest record payload.
+    static let tlsRecordSize = 16 * 1024
 
     // MARK: - Time and logging
 

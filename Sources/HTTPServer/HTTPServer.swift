@@ -1,5 +1,6 @@
 import Glibc
 import Synchronization
+import TLS
 
 /// An embedded HTTP/1.1 server: one poll(2) event-loop thread for all sockets, a few worker threads for the
 /// handler, and with `HTTPServerConfiguration.route` a slow lane of its own for work that must not hold them.
@@ -134,6 +135,20 @@ public final class HTTPServer: Sendable {
                 continuation.resume()
             }
         }
+    }
+
+    /// New connections use `context` (open ones keep theirs), e.g. after a certificate was renewed. Only for a
+    /// server started with `configuration.tls`: a plain listener stays plain. Returns false when it cannot apply.
+    @discardableResult
+    public func replaceTLSContext(_ context: TLSServerContext) -> Bool {
+        guard configuration.tls != nil else { return false }
+        let loop: EventLoop? = lifecycle.withLock { state in
+            if case .running(let runtime) = state { return runtime.loop }
+            return nil
+        }
+        guard let loop else { return false }
+        loop.replaceTLSContext(context)
+        return true
     }
 
     /// The bound port; 0 before `start()`.

@@ -1,3 +1,5 @@
+import TLS
+
 /// Where to listen, the limits that protect the process from clients, and the threads that serve.
 /// Every limit has a production default; tests shorten the deadlines.
 public struct HTTPServerConfiguration: Sendable {
@@ -48,6 +50,12 @@ public struct HTTPServerConfiguration: Sendable {
     public var backlog: Int32 = 511
     /// When accepting fails for lack of file descriptors or memory, accepting pauses this long.
     public var acceptBackoff: Duration = .milliseconds(100)
+
+    /// Serve HTTPS: every connection starts with a TLS handshake (non-blocking, on the event loop, within
+    /// `headTimeout`), then HTTP/1.1 through it. nil: plain HTTP. `HTTPServer.replaceTLSContext` changes it for
+    /// new connections while serving. Over the connection cap a TLS connection is closed without the 503 (a
+    /// handshake would be needed to send it).
+    public var tls: TLSServerContext?
 
     /// Listener-level problems (accept failures, file descriptor exhaustion, a handler outliving `stop()`),
     /// called on the server's own threads. Never given request data, which may hold credentials.

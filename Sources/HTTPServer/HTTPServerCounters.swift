@@ -18,6 +18,11 @@ public struct HTTPServerCounters: Sendable, Equatable {
     public var errorResponses: [Int: Int] = [:]
     /// Responses not delivered whole: the client went away, stopped reading, or `stop()` ran out of time.
     public var abortedResponses = 0
+    /// TLS handshakes completed (with `HTTPServerConfiguration.tls`).
+    public var tlsHandshakes = 0
+    /// TLS handshakes that failed: plain HTTP or garbage on the TLS port, a refused client certificate, a client
+    /// refusing ours, a version or cipher mismatch. Each cost its connection only.
+    public var tlsHandshakeFailures = 0
 
     public init() {}
 }

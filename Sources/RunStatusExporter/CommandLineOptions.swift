@@ -30,7 +30,7 @@ public struct CommandLineOptions: Sendable, Equatable {
 
     public static let usage = """
     usage: runstatus-exporter [flags]
-           runstatus-exporter healthcheck [--web.listen-address=ADDR]
+           runstatus-exporter healthcheck [--web.listen-address=ADDR] [--web.config.file=PATH]
 
     Polls long-running jobs' run-status APIs (RSA G&L, Sequentum, Instabase AI Hub, GA4GH WES, Nexio)
     and serves what it learns as Prometheus metrics.
@@ -40,7 +40,7 @@ public struct CommandLineOptions: Sendable, Equatable {
       --config.check               validate the config file and exit (0 when valid, 2 when not)
       --web.listen-address=ADDR    address to listen on (default \(defaultListenAddress); e.g. 127.0.0.1:7979, [::1]:7979)
       --web.telemetry-path=PATH    path of the metrics endpoint (default /metrics)
-      --web.config.file=PATH       web config (basic auth, response headers) like exporter-toolkit's
+      --web.config.file=PATH       web config (basic auth, response headers, TLS) like exporter-toolkit's
       --log.level=LEVEL            debug, info, warn or error (default info)
       --log.format=FORMAT          logfmt or json (default logfmt)
       --shard=I                    keep only the runs whose hash of target/run_id falls in shard I (0-based)

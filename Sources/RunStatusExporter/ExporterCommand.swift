@@ -8,6 +8,7 @@ import Polling
 import RunStatusModel
 import RunStore
 import Serving
+import TLS
 
 /// The program: parse flags, load config, start the listener and the poller, serve until a signal.
 /// Returns the exit status: 0 clean, 1 runtime failure (e.g. port in use), 2 bad flags or config.
@@ -30,7 +31,7 @@ public enum ExporterCommand {
             return 0
         }
         if options.healthcheck {
-            return HealthCheck.probe(listenAddress: options.listenAddress)
+            return HealthCheck.probe(listenAddress: options.listenAddress, webConfigFile: options.webConfigFile)
         }
         // One set of known secrets for everything that logs or shows text: filled by the config loader, every
         // re-read of a credential, and the web config's password hashes.
@@ -40,10 +41,12 @@ public enum ExporterCommand {
 
         // Refused like a bad main config: better not to start than to serve without the protection asked for.
         var gate: WebGate?
+        var tls: TLSServerContext?
         if let path = options.webConfigFile {
             do {
                 let web = try WebConfig.load(path: path)
                 redactor.register(web.basicAuthUsers.values)
+                tls = try web.makeTLSContext(file: path)
                 gate = WebGate(config: web)
             } catch {
                 printErr(error.lines.joined(separator: "\n") + "\n")
@@ -104,6 +107,7 @@ public enum ExporterCommand {
             var address = try ListenAddress(parsing: options.listenAddress)
             var serverConfig = HTTPServerConfiguration(address: address)
             serverConfig.log = { message in logger.warn("listener", ["error": message]) }
+            serverConfig.tls = tls
             if let gate {
                 server = gate.server(configuration: serverConfig, next: { routes.handle($0) })
             } else {
@@ -113,7 +117,8 @@ public enum ExporterCommand {
             logger.info("listening", ["address": address.description, "telemetry_path": options.telemetryPath,
                                       "targets": String(config.targets.count),
                                       "runs": String(config.targets.reduce(0) { $0 + $1.runs.count }),
-                                      "basic_auth": gate?.requiresAuth == true ? "on" : "off"])
+                                      "basic_auth": gate?.requiresAuth == true ? "on" : "off",
+                                      "tls": tls == nil ? "off" : "on"])
         } catch {
             logger.error("cannot start the HTTP listener", ["address": options.listenAddress, "error": "\(error)"])
             return 1

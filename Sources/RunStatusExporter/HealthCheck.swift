@@ -16,12 +16,15 @@ import Serving
 /// config holds only hashes): a 401 carrying `WWW-Authenticate: Basic` counts as alive, since only the running
 /// exporter's own listener answers that way. No password ever goes into a Dockerfile or a process list.
 ///
+/// With TLS on (`tls_server_config` in the web config given with `--web.config.file`), the probe speaks TLS
+/// (`HealthCheck+TLS.swift`).
+///
 /// A plain socket rather than URLSession: it is a one-shot blocking probe in a process of its own, and
 /// URLSession on Linux stalls on a 401 challenge it has no credentials for.
 enum HealthCheck {
     static let timeoutSeconds = 3
 
-    static func probe(listenAddress: String) -> Int32 {
+    static func probe(listenAddress: String, webConfigFile: String? = nil) -> Int32 {
         guard let address = try? ListenAddress(parsing: listenAddress) else {
             fail("bad listen address \(listenAddress)")
             return 1
@@ -34,7 +37,25 @@ enum HealthCheck {
         default: host = address.host
         }
         let shown = host.contains(":") ? "[\(host)]:\(address.port)" : "\(host):\(address.port)"
-        switch get(host: host, port: address.port, hostHeader: shown) {
+        let tls: TLSProbe?
+        do {
+            tls = try webConfigFile.flatMap { path throws(ConfigError) in try TLSProbe(webConfig: WebConfig.load(path: path)) }
+        } catch {
+            fail(error.lines.joined(separator: "; "))
+            return 1
+        }
+        let scheme = tls == nil ? "http" : "https"
+        let answer: Result<String, ProbeError>
+        if let tls {
+            switch tls.get(host: host, port: address.port, request: Self.request(hostHeader: shown)) {
+            case .answered(let head): answer = .success(head)
+            case .refusedOurCertificate: return 0  // alive, behind mutual TLS
+            case .failed(let reason): answer = .failure(reason)
+            }
+        } else {
+            answer = get(host: host, port: address.port, hostHeader: shown)
+        }
+        switch answer {
         case .success(let head):
             let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
             let status = lines.first.flatMap { line in line.split(separator: " ").dropFirst().first.flatMap { Int($0) } } ?? 0
@@ -44,9 +65,9 @@ enum HealthCheck {
                 return lower.hasPrefix("www-authenticate:") && lower.dropFirst(17).trimmingCharacters(in: .whitespaces).hasPrefix("basic")
             }
             if status == 401 && challenged { return 0 }  // alive, behind basic auth
-            fail("http://\(shown)/-/healthy answered \(status)")
+            fail("\(scheme)://\(shown)/-/healthy answered \(status)")
         case .failure(let reason):
-            fail("http://\(shown)/-/healthy answered nothing: \(reason)")
+            fail("\(scheme)://\(shown)/-/healthy answered nothing: \(reason)")
         }
         return 1
     }
@@ -59,8 +80,12 @@ enum HealthCheck {
         var description: String
     }
 
-    /// The response head of `GET /-/healthy`, read with a deadline on every call.
-    private static func get(host: String, port: UInt16, hostHeader: String) -> Result<String, ProbeError> {
+    static func request(hostHeader: String) -> [UInt8] {
+        Array("GET /-/healthy HTTP/1.1\r\nHost: \(hostHeader)\r\nUser-Agent: runstatus-exporter-healthcheck\r\nConnection: close\r\n\r\n".utf8)
+    }
+
+    /// A socket connected to `host`:`port` with a deadline on every call; the caller closes it.
+    static func connected(host: String, port: UInt16) -> Result<Int32, ProbeError> {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_flags = AI_NUMERICSERV
@@ -71,14 +96,26 @@ enum HealthCheck {
         defer { freeaddrinfo(list) }
         let fd = socket(first.pointee.ai_family, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return .failure(ProbeError(description: String(cString: strerror(errno)))) }
-        defer { close(fd) }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         guard connect(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 else {
-            return .failure(ProbeError(description: String(cString: strerror(errno))))
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            return .failure(ProbeError(description: reason))
         }
-        let request = Array("GET /-/healthy HTTP/1.1\r\nHost: \(hostHeader)\r\nUser-Agent: runstatus-exporter-healthcheck\r\nConnection: close\r\n\r\n".utf8)
+        return .success(fd)
+    }
+
+    /// The response head of `GET /-/healthy`, read with a deadline on every call.
+    private static func get(host: String, port: UInt16, hostHeader: String) -> Result<String, ProbeError> {
+        let fd: Int32
+        switch connected(host: host, port: port) {
+        case .success(let socket): fd = socket
+        case .failure(let error): return .failure(error)
+        }
+        defer { close(fd) }
+        let request = request(hostHeader: hostHeader)
         guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count else {
             return .failure(ProbeError(description: String(cString: strerror(errno))))
         }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import RunStatusModel
 import RunStore
+import TLS
 
 /// `--web.config.file`: exporter-toolkit's web configuration, written as JSON.
 ///
@@ -12,13 +13,14 @@ import RunStore
 ///   "http_server_config": { "headers": { "X-Frame-Options": "deny" } }
 /// }
 /// ```
-/// TLS is not served by the exporter: `tls_server_config` is refused with a pointer to the README's
-/// reverse-proxy example.
+/// `tls_server_config` (HTTPS, mutual TLS) is parsed in `WebConfig+TLS.swift`.
 public struct WebConfig: Sendable, Equatable {
     /// User name → bcrypt hash.
     public var basicAuthUsers: [String: String]
     /// Added to every response, in the order written.
     public var headers: [HeaderField]
+    /// `tls_server_config`; nil serves plain HTTP.
+    public var tlsServer: TLSServerSettings?
 
     public struct HeaderField: Sendable, Equatable {
         public var name: String
@@ -29,9 +31,10 @@ public struct WebConfig: Sendable, Equatable {
         }
     }
 
-    public init(basicAuthUsers: [String: String] = [:], headers: [HeaderField] = []) {
+    public init(basicAuthUsers: [String: String] = [:], headers: [HeaderField] = [], tlsServer: TLSServerSettings? = nil) {
         self.basicAuthUsers = basicAuthUsers
         self.headers = headers
+        self.tlsServer = tlsServer
     }
 
     /// exporter-toolkit's list: the security headers a scrape endpoint may want, with the values allowed
@@ -111,9 +114,9 @@ public struct WebConfig: Sendable, Equatable {
                     }
                 }
             case "tls_server_config":
-                problem(key, "TLS is not served by the exporter itself: terminate it in a reverse proxy (see the README's TLS section)")
+                config.tlsServer = parseTLSServerConfig(value, file: file, problem: problem)
             default:
-                problem(key, "unknown key (known keys: basic_auth_users, http_server_config)")
+                problem(key, "unknown key (known keys: basic_auth_users, http_server_config, tls_server_config)")
             }
         }
         if !problems.isEmpty { throw ConfigError(file: file, problems: problems) }

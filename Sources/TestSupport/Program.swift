@@ -40,6 +40,9 @@ public struct Program: Sendable {
     public static let python3 = onPath("python3", hint: "apt-get install python3")
     public static let wesServer = onPath("wes-server", hint: "pip install wes-service cwltool")
     public static let cwltool = onPath("cwltool", hint: "pip install wes-service cwltool")
+    /// Makes the TLS tests' certificates (`TestCertificates`) and is their `s_client`.
+    public static let openssl = onPath("openssl", hint: "apt-get install openssl")
+    public static let curl = onPath("curl", hint: "apt-get install curl")
 
     /// The first of `names` on PATH.
     public static func onPath(_ names: String..., hint: String) -> Program {

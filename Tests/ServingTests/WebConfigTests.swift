@@ -63,7 +63,8 @@ import Testing
         {"basic_auth_users": {"alice": "plaintext-secret", "": "\(ConfigExamples.aliceHash)", "a:b": "\(ConfigExamples.aliceHash)", "carol": 7},
          "http_server_config": {"headers": {"X-Frame-Options": "allow", "Server": "x", "X-XSS-Protection": 1},
                                 "http2": "yes", "idle_timeout": 3},
-         "tls_server_config": {"cert_file": "a.pem"}, "basic_auth": {}}
+         "tls_server_config": {"cert_file": "a.pem", "client_auth_type": "Always", "ocsp_stapling": true},
+         "basic_auth": {}}
         """
         do {
             _ = try WebConfig.parse(Array(json.utf8), file: "web.json")
@@ -80,7 +81,9 @@ import Testing
                 "web.json: http_server_config.headers[\"X-XSS-Protection\"]: must be a string",
                 "web.json: http_server_config.http2: must be true or false",
                 "web.json: http_server_config.idle_timeout: unknown key",
-                "web.json: tls_server_config: TLS is not served by the exporter itself",
+                "web.json: tls_server_config.key_file: missing",
+                "web.json: tls_server_config.client_auth_type: must be one of: NoClientCert, RequestClientCert",
+                "web.json: tls_server_config.ocsp_stapling: unknown key",
                 "web.json: basic_auth: unknown key",
             ]
             #expect(lines.count == expected.count, "\(lines)")

@@ -1,0 +1,139 @@
+// The system OpenSSL 3 (Debian: libssl-dev), used by the TLS target. Many of its settings are C macros over
+// SSL_CTX_ctrl, and its callbacks are C function pointers: these inline wrappers expose both to Swift.
+#include <openssl/ssl.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <string.h>
+#include <stdio.h>
+#include <arpa/inet.h>
+
+static inline long copenssl_ctx_set_min_version(SSL_CTX *ctx, int version) {
+    return SSL_CTX_set_min_proto_version(ctx, version);
+}
+static inline long copenssl_ctx_set_max_version(SSL_CTX *ctx, int version) {
+    return SSL_CTX_set_max_proto_version(ctx, version);
+}
+static inline long copenssl_ctx_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
+static inline void copenssl_ctx_set_read_ahead(SSL_CTX *ctx) { SSL_CTX_set_read_ahead(ctx, 1); }
+static inline long copenssl_ctx_set_groups_list(SSL_CTX *ctx, const char *list) {
+    return SSL_CTX_set1_groups_list(ctx, list);
+}
+static inline long copenssl_ctx_add0_chain_cert(SSL_CTX *ctx, X509 *cert) {
+    return SSL_CTX_add0_chain_cert(ctx, cert);
+}
+static inline long copenssl_set_tlsext_host_name(SSL *ssl, const char *name) {
+    return SSL_set_tlsext_host_name(ssl, name);
+}
+static inline uint64_t copenssl_default_options(void) {
+    // No renegotiation (a client-driven CPU sink, and HTTP/1.1 never needs it), no compression, TLS 1.3 middlebox
+    // compatibility left on (the default).
+    return SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION;
+}
+static inline uint64_t copenssl_op_cipher_server_preference(void) { return SSL_OP_CIPHER_SERVER_PREFERENCE; }
+static inline long copenssl_default_mode(void) {
+    // Partial writes: a response goes out record by record as the socket takes it; the buffers are the
+    // response's own and stay put between retries. Idle connections give their read and write buffers back.
+    return SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS;
+}
+
+/// ALPN: HTTP/1.1 only. A client offering protocols, none of them http/1.1, is refused (as Go's server does).
+static int copenssl_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                                const unsigned char *in, unsigned int inlen, void *arg) {
+    (void)ssl; (void)arg;
+    static const unsigned char supported[] = { 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
+    unsigned char *selected = NULL;
+    if (SSL_select_next_proto(&selected, outlen, supported, sizeof supported, in, inlen) == OPENSSL_NPN_NEGOTIATED) {
+        *out = selected;
+        return SSL_TLSEXT_ERR_OK;
+    }
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+}
+static inline void copenssl_ctx_set_alpn_http11(SSL_CTX *ctx) {
+    SSL_CTX_set_alpn_select_cb(ctx, copenssl_alpn_select, NULL);
+}
+static inline long copenssl_ctx_set_alpn_protos_http11(SSL_CTX *ctx) {
+    static const unsigned char protos[] = { 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
+    return SSL_CTX_set_alpn_protos(ctx, protos, sizeof protos);
+}
+
+/// Does any subject alternative name of `cert` (DNS, email, IP address, URI) equal one of the lines of `allowed`
+/// (newline-separated)? IP addresses compare in their printed form.
+static inline int copenssl_san_allowed(X509 *cert, const char *allowed) {
+    GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    if (names == NULL) return 0;
+    int found = 0;
+    for (int i = 0; i < sk_GENERAL_NAME_num(names) && !found; i++) {
+        const GENERAL_NAME *name = sk_GENERAL_NAME_value(names, i);
+        char text[256];
+        text[0] = 0;
+        if (name->type == GEN_DNS || name->type == GEN_EMAIL || name->type == GEN_URI) {
+            const ASN1_IA5STRING *s = name->d.ia5;
+            if (s->length <= 0 || s->length >= (int)sizeof text) continue;
+            memcpy(text, s->data, (size_t)s->length);
+            text[s->length] = 0;
+            if (strlen(text) != (size_t)s->length) continue;  // an embedded NUL: never a match
+        } else if (name->type == GEN_IPADD) {
+            const ASN1_OCTET_STRING *ip = name->d.iPAddress;
+            if (ip->length == 4) {
+                snprintf(text, sizeof text, "%d.%d.%d.%d", ip->data[0], ip->data[1], ip->data[2], ip->data[3]);
+            } else if (ip->length == 16) {
+                if (inet_ntop(AF_INET6, ip->data, text, sizeof text) == NULL) continue;
+            } else {
+                continue;
+            }
+        } else {
+            continue;
+        }
+        const char *line = allowed;
+        size_t length = strlen(text);
+        while (*line) {
+            const char *end = strchr(line, '\n');
+            size_t lineLength = end ? (size_t)(end - line) : strlen(line);
+            if (lineLength == length && memcmp(line, text, length) == 0) { found = 1; break; }
+            if (!end) break;
+            line = end + 1;
+        }
+    }
+    GENERAL_NAMES_free(names);
+    return found;
+}
+
+/// Verify callback for RequestClientCert and RequireAnyClientCert: a certificate is asked for, never checked.
+static int copenssl_verify_accept_any(int ok, X509_STORE_CTX *store) { (void)ok; (void)store; return 1; }
+
+/// Verify callback with `client_allowed_sans`: the chain must verify, and the leaf must carry one of the names
+/// kept as the context's app data (newline-separated).
+static int copenssl_verify_allowed_sans(int ok, X509_STORE_CTX *store) {
+    if (!ok) return 0;
+    if (X509_STORE_CTX_get_error_depth(store) != 0) return 1;
+    SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+    if (ssl == NULL) return 0;
+    const char *allowed = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+    X509 *leaf = X509_STORE_CTX_get_current_cert(store);
+    if (allowed == NULL || leaf == NULL) return 0;
+    if (copenssl_san_allowed(leaf, allowed)) return 1;
+    X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+    return 0;
+}
+
+/// 0 none, 1 request (any), 2 require (any), 3 verify if given, 4 require and verify. `allowedSANs` (may be
+/// NULL) must outlive the context.
+static inline void copenssl_ctx_set_client_auth(SSL_CTX *ctx, int policy, const char *allowedSANs) {
+    SSL_CTX_set_app_data(ctx, (void *)allowedSANs);
+    SSL_verify_cb verify = allowedSANs ? copenssl_verify_allowed_sans : NULL;
+    switch (policy) {
+    case 1: SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, copenssl_verify_accept_any); break;
+    case 2: SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, copenssl_verify_accept_any); break;
+    case 3: SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify); break;
+    case 4: SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify); break;
+    default: SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL); break;
+    }
+}
+
+/// The oldest error on the thread's queue as text (then the queue is cleared); empty when none.
+static inline void copenssl_last_error(char *buffer, size_t size) {
+    unsigned long code = ERR_peek_last_error();
+    buffer[0] = 0;
+    if (code != 0) ERR_error_string_n(code, buffer, size);
+    ERR_clear_error();
+}

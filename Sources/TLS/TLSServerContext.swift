@@ -1,0 +1,150 @@
+import COpenSSL
+import Foundation
+
+/// A loaded server configuration (OpenSSL's `SSL_CTX`): certificate and key, client-certificate policy, versions,
+/// ciphers, groups, ALPN `http/1.1` only, no renegotiation. Immutable once built and shared by every connection
+/// it starts (OpenSSL allows `SSL_new` from any thread on a configured context); a new one built from changed files
+/// can replace it for new connections while the old connections keep theirs.
+public final class TLSServerContext: @unchecked Sendable {
+    let context: OpaquePointer
+    public let settings: TLSServerSettings
+    /// `client_allowed_sans`, newline-separated, read by the verify callback; freed with the context.
+    private let allowedSANs: UnsafeMutablePointer<CChar>?
+
+    public init(settings: TLSServerSettings) throws(TLSError) {
+        _ = Self.ignoreBrokenPipes
+        guard let context = SSL_CTX_new(TLS_server_method()) else { throw .openSSL(key: nil, "cannot create a TLS context") }
+        var allowed: UnsafeMutablePointer<CChar>?
+        do throws(TLSError) {
+            try Self.configure(context, settings)
+            if !settings.clientAllowedSANs.isEmpty {
+                allowed = strdup(settings.clientAllowedSANs.joined(separator: "\n"))
+            }
+            copenssl_ctx_set_client_auth(context, Self.policyCode(settings.clientAuth), allowed)
+        } catch {
+            SSL_CTX_free(context)
+            throw error
+        }
+        self.context = context
+        self.settings = settings
+        self.allowedSANs = allowed
+    }
+
+    deinit {
+        SSL_CTX_free(context)
+        free(allowedSANs)
+    }
+
+    /// OpenSSL sends with write(2), without the MSG_NOSIGNAL the plain listener uses: a client gone while its
+    /// response is on the way would raise SIGPIPE, whose default action ends the process. Ignored once, before
+    /// the first TLS connection; the write then fails with EPIPE and costs that connection only.
+    static let ignoreBrokenPipes: Void = {
+        signal(SIGPIPE, SIG_IGN)
+    }()
+
+    private static func policyCode(_ auth: TLSServerSettings.ClientAuth) -> Int32 {
+        switch auth {
+        case .noClientCert: 0
+        case .requestClientCert: 1
+        case .requireAnyClientCert: 2
+        case .verifyClientCertIfGiven: 3
+        case .requireAndVerifyClientCert: 4
+        }
+    }
+
+    private static func configure(_ context: OpaquePointer, _ settings: TLSServerSettings) throws(TLSError) {
+        var options = copenssl_default_options()
+        if settings.preferServerCipherSuites { options |= copenssl_op_cipher_server_preference() }
+        SSL_CTX_set_options(context, options)
+        _ = copenssl_ctx_set_mode(context, copenssl_default_mode())
+        // One recv takes whatever records have arrived, not a header and then a body each: fewer system calls. The
+        // event loop asks `hasBufferedInput` for what poll(2) then cannot see.
+        copenssl_ctx_set_read_ahead(context)
+        guard copenssl_ctx_set_min_version(context, settings.minVersion.wire) == 1 else {
+            throw .openSSL(key: "min_version", "\(settings.minVersion.rawValue) is not supported by this OpenSSL")
+        }
+        guard copenssl_ctx_set_max_version(context, settings.maxVersion.wire) == 1 else {
+            throw .openSSL(key: "max_version", "\(settings.maxVersion.rawValue) is not supported by this OpenSSL")
+        }
+        if !settings.cipherSuites.isEmpty,
+           SSL_CTX_set_cipher_list(context, settings.cipherSuites.joined(separator: ":")) != 1 {
+            throw .openSSL(key: "cipher_suites", "none of the suites is available in this OpenSSL")
+        }
+        if !settings.curves.isEmpty, copenssl_ctx_set_groups_list(context, settings.curves.joined(separator: ":")) != 1 {
+            throw .openSSL(key: "curve_preferences", "not available in this OpenSSL")
+        }
+        // Resumed sessions keep their verified client certificate; OpenSSL requires a context id for that.
+        let sessionID = Array("runstatus-exporter".utf8)
+        _ = SSL_CTX_set_session_id_context(context, sessionID, UInt32(sessionID.count))
+        copenssl_ctx_set_alpn_http11(context)
+
+        let (certificateKey, certificatePEM) = try Self.read(settings.certificate, fileKey: "cert_file", inlineKey: "cert")
+        try useCertificateChain(context, pem: certificatePEM, key: certificateKey)
+        let (privateKeyKey, keyPEM) = try Self.read(settings.privateKey, fileKey: "key_file", inlineKey: "key")
+        try usePrivateKey(context, pem: keyPEM, key: privateKeyKey)
+        guard SSL_CTX_check_private_key(context) == 1 else {
+            throw .openSSL(key: privateKeyKey, "the private key does not match the certificate")
+        }
+
+        if let file = settings.clientCAFile {
+            guard FileManager.default.isReadableFile(atPath: file) else {
+                throw TLSError(key: "client_ca_file", "cannot read \(file)")
+            }
+            guard SSL_CTX_load_verify_locations(context, file, nil) == 1, let names = SSL_load_client_CA_file(file) else {
+                throw .openSSL(key: "client_ca_file", "\(file) holds no usable PEM CA certificate")
+            }
+            SSL_CTX_set_client_CA_list(context, names)
+        }
+    }
+
+    /// The PEM text and the key it came from.
+    static func read(_ source: TLSServerSettings.PEMSource, fileKey: String, inlineKey: String) throws(TLSError) -> (String, [UInt8]) {
+        switch source {
+        case .inline(let text):
+            return (inlineKey, Array(text.utf8))
+        case .file(let path):
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw TLSError(key: fileKey, "cannot read \(path)")
+            }
+            return (fileKey, Array(data))
+        }
+    }
+
+    static func useCertificateChain(_ context: OpaquePointer, pem: [UInt8], key: String) throws(TLSError) {
+        let loaded: Bool = pem.withUnsafeBytes { bytes in
+            guard let bio = BIO_new_mem_buf(bytes.baseAddress, Int32(bytes.count)) else { return false }
+            defer { BIO_free(bio) }
+            guard let leaf = PEM_read_bio_X509_AUX(bio, nil, nil, nil) else { return false }
+            defer { X509_free(leaf) }
+            guard SSL_CTX_use_certificate(context, leaf) == 1 else { return false }
+            while let intermediate = PEM_read_bio_X509(bio, nil, nil, nil) {
+                guard copenssl_ctx_add0_chain_cert(context, intermediate) == 1 else {
+                    X509_free(intermediate)
+                    return false
+                }
+            }
+            ERR_clear_error()  // the end of the text reads as "no start line"
+            return true
+        }
+        guard loaded else { throw .openSSL(key: key, "holds no usable PEM certificate") }
+    }
+
+    static func usePrivateKey(_ context: OpaquePointer, pem: [UInt8], key: String) throws(TLSError) {
+        enum Outcome { case used, unreadable, mismatched }
+        let outcome: Outcome = pem.withUnsafeBytes { bytes in
+            guard let bio = BIO_new_mem_buf(bytes.baseAddress, Int32(bytes.count)) else { return .unreadable }
+            defer { BIO_free(bio) }
+            // No passphrase prompt: an encrypted key is refused, as exporter-toolkit refuses it.
+            guard let privateKey = PEM_read_bio_PrivateKey(bio, nil, { _, _, _, _ in 0 }, nil) else { return .unreadable }
+            defer { EVP_PKEY_free(privateKey) }
+            return SSL_CTX_use_PrivateKey(context, privateKey) == 1 ? .used : .mismatched
+        }
+        switch outcome {
+        case .used: return
+        case .unreadable: throw .openSSL(key: key, "holds no usable unencrypted PEM private key")
+        case .mismatched:
+            ERR_clear_error()
+            throw TLSError(key: key, "the private key does not match the certificate")
+        }
+    }
+}
