@@ -16,8 +16,10 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // OpenSSL wrapped: a server context from PEM files or text, non-blocking sessions over a socket.
         .target(name: "TLS", dependencies: ["COpenSSL"]),
+        // A pthread lock with a condition on the monotonic clock, for the listener's threads and the render cache.
+        .target(name: "Threading"),
         // Sockets only: HTTP/1.1 parser (pure) and a poll(2) listener on its own thread, plain or TLS.
-        .target(name: "HTTPServer", dependencies: ["TLS"]),
+        .target(name: "HTTPServer", dependencies: ["TLS", "Threading"]),
         // Pure: normalized run model, JSON reader, time parsing, one adapter per vendor.
         .target(name: "RunStatusModel"),
         // Built-in simulator of the five vendor APIs, for --demo, tests and benchmarks.
@@ -41,7 +43,7 @@ let package = Package(
         // The HTTP surface: routes, content negotiation, render cache, renderer, web config (TLS included), gzip, bcrypt.
         .target(name: "Serving",
                 dependencies: ["CCrypt", "CZlib", "Configuration", "Exposition", "HTTPServer", "Logging", "RunStatusModel",
-                               "RunStore", "TLS"]),
+                               "RunStore", "Threading", "TLS"]),
         // Composition: the command line, reload, signals, health check (plain or TLS). Knows every target above, none knows it.
         .target(name: "RunStatusExporter",
                 dependencies: ["Configuration", "CurlTransport", "HTTPServer", "Logging", "Polling", "RunStatusModel",

@@ -1,3 +1,5 @@
+import Threading
+
 /// A fixed set of threads running jobs in arrival order. Handlers run here, never on the event loop, so a
 /// /metrics render taking tens of milliseconds delays no other connection.
 final class WorkerPool: @unchecked Sendable {  // all mutable state is guarded by `lock`

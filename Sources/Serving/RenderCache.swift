@@ -5,6 +5,7 @@ import HTTPServer
 import Logging
 import RunStatusModel
 import RunStore
+import Threading
 
 /// Shares one rendered `/metrics` response between the scrapes of the same store state in the same second:
 /// the first scrape renders, scrapes arriving meanwhile wait for its body, later ones in that second reuse it.

@@ -1,8 +1,8 @@
 import Glibc
 
 /// A pthread mutex with a condition variable on the monotonic clock, for threads of our own that must sleep
-/// until something happens (workers waiting for jobs, `stop()` waiting for them, handlers waiting on shared
-/// state such as the exporter's render cache). Never used from Swift tasks.
+/// until something happens (the listener's workers waiting for jobs, `stop()` waiting for them, scrapes waiting
+/// for a render or a drain in the render cache). Never used from Swift tasks: it blocks its thread.
 package final class ConditionLock: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
