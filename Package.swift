@@ -76,7 +76,8 @@ let package = Package(
                     dependencies: ["Configuration", "Logging", "Polling", "RunStatusModel", "RunStore", "TestSupport"]),
         // Serving for its gzip, to serve a compressed body.
         .testTarget(name: "CurlTransportTests",
-                    dependencies: ["CurlTransport", "HTTPServer", "Polling", "RunStatusModel", "Serving", "TestSupport"]),
+                    dependencies: ["Configuration", "CurlTransport", "HTTPServer", "Polling", "RunStatusModel", "Serving", "TLS",
+                                   "TestSupport"]),
         .testTarget(name: "ServingTests", dependencies: ["Configuration", "HTTPServer", "Serving", "TestSupport"]),
         // Across targets and through the real binary.
         .testTarget(name: "RunStatusExporterTests",
