@@ -421,7 +421,7 @@ private struct Validator {
                 for key in ["ca_file", "cert_file", "key_file"] {
                     guard let file = files[key] else { continue }
                     // Read now, as each new connection will: what would fail every poll is refused at start.
-                    if case .failure(let e) = loader.readFile(file) { problem(join(p, key), e.message) }
+                    if let why = Self.pemFileProblem(file) { problem(join(p, key), why) }
                 }
                 if files["key_file"] != nil, files["cert_file"] == nil { problem(join(p, "key_file"), "needs cert_file (the client certificate the key belongs to)") }
                 if files["cert_file"] != nil, files["key_file"] == nil { problem(join(p, "cert_file"), "needs key_file (the client certificate's private key)") }
@@ -451,6 +451,19 @@ private struct Validator {
             problem("\(path).proxy_from_environment", "give either proxy_url or proxy_from_environment, not both")
         }
         return client
+    }
+
+    /// Readable as each new connection reads it; the content is libcurl's to judge (a bad PEM fails the poll,
+    /// counted as `certificate`). Unlike a credentials file, a CA bundle may be large.
+    static func pemFileProblem(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return "file \"\(path)\" does not exist or is not readable" }
+        guard info.st_mode & S_IFMT == S_IFREG else { return "file \"\(path)\" is not a regular file" }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return "file \"\(path)\" is not readable (\(String(cString: strerror(errno))))" }
+        close(fd)
+        guard info.st_size > 0 else { return "file \"\(path)\" is empty" }
+        return nil
     }
 
     static func proxyURLProblem(_ s: String) -> String? {
