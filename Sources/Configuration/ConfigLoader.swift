@@ -437,6 +437,8 @@ private struct Validator {
         if let v = value["proxy_url"], let s = string(v, "\(path).proxy_url") {
             if let comps = URLComponents(string: s), let password = comps.password, !password.isEmpty {
                 learnSecret(password)
+                // As for credentials: a value this short cannot be hidden by value without blanking ordinary words.
+                if password.count < 8 { problem("\(path).proxy_url", "the proxy password is shorter than 8 characters, too short to hide from logs by value") }
                 if let encoded = comps.percentEncodedPassword, encoded != password { learnSecret(encoded) }
             }
             if let why = Self.proxyURLProblem(s) { problem("\(path).proxy_url", why) }
