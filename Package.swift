@@ -23,7 +23,7 @@ let package = Package(
         // Pure: normalized run model, JSON reader, time parsing, one adapter per vendor.
         .target(name: "RunStatusModel"),
         // Built-in simulator of the five vendor APIs, for --demo, tests and benchmarks.
-        .target(name: "VendorSimulator", dependencies: ["HTTPServer"]),
+        .target(name: "VendorSimulator", dependencies: ["HTTPServer", "TLS"]),
         // System zlib (gzip-encoded scrapes) and libcrypt (bcrypt for basic auth), each through a tiny shim header.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt", providers: [.apt(["libcrypt-dev"])]),
@@ -78,7 +78,8 @@ let package = Package(
                     dependencies: ["Configuration", "Logging", "Polling", "RunStatusModel", "RunStore", "TestSupport"]),
         // Serving for its gzip, to serve a compressed body.
         .testTarget(name: "CurlTransportTests",
-                    dependencies: ["CurlTransport", "HTTPServer", "Polling", "RunStatusModel", "Serving", "TestSupport"]),
+                    dependencies: ["Configuration", "CurlTransport", "HTTPServer", "Polling", "RunStatusModel", "Serving", "TLS",
+                                   "TestSupport"]),
         .testTarget(name: "ServingTests", dependencies: ["Configuration", "HTTPServer", "Serving", "TestSupport"]),
         // Across targets and through the real binary.
         .testTarget(name: "RunStatusExporterTests",

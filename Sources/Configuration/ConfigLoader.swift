@@ -208,7 +208,8 @@ private struct Validator {
 
     mutating func target(_ value: JSONValue, _ path: String, poll: Double, terminal: Double, timeout: Double) -> TargetConfig? {
         let keys: Set = ["name", "vendor", "url", "auth", "headers", "timezone", "runs",
-                         "poll_interval", "terminal_poll_interval", "timeout", "discover", "rate_limit", "per_run_metrics"]
+                         "poll_interval", "terminal_poll_interval", "timeout", "discover", "rate_limit", "per_run_metrics",
+                         "tls_config", "proxy_url", "no_proxy", "proxy_from_environment"]
         guard object(value, path, allowed: keys) != nil else { return nil }
         let before = problems.count
 
@@ -289,12 +290,14 @@ private struct Validator {
         if let v = value["per_run_metrics"] {
             if case .bool(let b) = v { perRun = b } else { problem("\(path).per_run_metrics", "must be true or false, not \(v.kindName)") }
         }
+        let client = self.client(value, path)
 
         guard problems.count == before, let vendor else { return nil }
         var target = TargetConfig(name: name, vendor: vendor, url: url, auth: auth, headers: headers, timeZone: zone, runs: runs,
                                   pollInterval: tPoll, terminalPollInterval: tTerminal, timeout: tTimeout,
                                   discover: discover, perRunMetrics: perRun)
         target.rateLimit = rateLimit
+        target.client = client
         return target
     }
 
@@ -394,6 +397,84 @@ private struct Validator {
             }
         }
         return RunConfig(id: id, labels: labels)
+    }
+
+    mutating func bool(_ value: JSONValue?, _ path: String) -> Bool {
+        guard let value else { return false }
+        if case .bool(let b) = value { return b }
+        problem(path, "must be true or false, not \(value.kindName)")
+        return false
+    }
+
+    /// `tls_config`, `proxy_url`, `no_proxy`, `proxy_from_environment` of a target, named as Prometheus' `http_config`.
+    mutating func client(_ value: JSONValue, _ path: String) -> ClientConfig {
+        var client = ClientConfig()
+        if let t = value["tls_config"] {
+            let p = "\(path).tls_config"
+            if object(t, p, allowed: ["ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify", "min_version"]) != nil {
+                var files: [String: String] = [:]
+                for key in ["ca_file", "cert_file", "key_file", "server_name", "min_version"] {
+                    guard let v = t[key], let s = string(v, join(p, key)) else { continue }
+                    if s.isEmpty { problem(join(p, key), "must not be empty"); continue }
+                    files[key] = s
+                }
+                for key in ["ca_file", "cert_file", "key_file"] {
+                    guard let file = files[key] else { continue }
+                    // Read now, as each new connection will: what would fail every poll is refused at start.
+                    if let why = Self.pemFileProblem(file) { problem(join(p, key), why) }
+                }
+                if files["key_file"] != nil, files["cert_file"] == nil { problem(join(p, "key_file"), "needs cert_file (the client certificate the key belongs to)") }
+                if files["cert_file"] != nil, files["key_file"] == nil { problem(join(p, "cert_file"), "needs key_file (the client certificate's private key)") }
+                if let v = files["min_version"], !TLSClientConfig.versions.contains(v) {
+                    problem(join(p, "min_version"), "unknown TLS version \"\(v)\" (one of: \(TLSClientConfig.versions.joined(separator: ", ")))")
+                }
+                client.tls = TLSClientConfig(caFile: files["ca_file"], certFile: files["cert_file"], keyFile: files["key_file"],
+                                             serverName: files["server_name"],
+                                             insecureSkipVerify: bool(t["insecure_skip_verify"], join(p, "insecure_skip_verify")),
+                                             minVersion: files["min_version"])
+            }
+        }
+        if let v = value["proxy_url"], let s = string(v, "\(path).proxy_url") {
+            if let comps = URLComponents(string: s), let password = comps.password, !password.isEmpty {
+                learnSecret(password)
+                // As for credentials: a value this short cannot be hidden by value without blanking ordinary words.
+                if password.count < 8 { problem("\(path).proxy_url", "the proxy password is shorter than 8 characters, too short to hide from logs by value") }
+                if let encoded = comps.percentEncodedPassword, encoded != password { learnSecret(encoded) }
+            }
+            if let why = Self.proxyURLProblem(s) { problem("\(path).proxy_url", why) }
+            client.proxyURL = s
+        }
+        if let v = value["no_proxy"], let s = string(v, "\(path).no_proxy") {
+            if client.proxyURL == nil, value["proxy_from_environment"] == nil { problem("\(path).no_proxy", "only applies with proxy_url or proxy_from_environment") }
+            client.noProxy = s
+        }
+        client.proxyFromEnvironment = bool(value["proxy_from_environment"], "\(path).proxy_from_environment")
+        if client.proxyFromEnvironment, client.proxyURL != nil {
+            problem("\(path).proxy_from_environment", "give either proxy_url or proxy_from_environment, not both")
+        }
+        return client
+    }
+
+    /// Readable as each new connection reads it; the content is libcurl's to judge (a bad PEM fails the poll,
+    /// counted as `certificate`). Unlike a credentials file, a CA bundle may be large.
+    static func pemFileProblem(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return "file \"\(path)\" does not exist or is not readable" }
+        guard info.st_mode & S_IFMT == S_IFREG else { return "file \"\(path)\" is not a regular file" }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return "file \"\(path)\" is not readable (\(String(cString: strerror(errno))))" }
+        close(fd)
+        guard info.st_size > 0 else { return "file \"\(path)\" is empty" }
+        return nil
+    }
+
+    static func proxyURLProblem(_ s: String) -> String? {
+        guard let comps = URLComponents(string: s), let scheme = comps.scheme?.lowercased() else {
+            return "\"\(Redact.url(s))\" is not a URL"
+        }
+        guard ["http", "https", "socks5"].contains(scheme) else { return "scheme must be http, https or socks5, not \(scheme)" }
+        guard let host = comps.host, !host.isEmpty else { return "\"\(Redact.url(s))\" has no host" }
+        return nil
     }
 
     static let reservedLabels: Set = ["vendor", "target", "run_id", "vendor_state", "state", "le", "job", "instance"]

@@ -20,6 +20,8 @@ public struct TargetConfig: Sendable, Equatable {
     public var rateLimit: RateLimit?
     /// False drops the per-run families; the per-target aggregates stay (`per_run_metrics`).
     public var perRunMetrics: Bool
+    /// TLS and proxy settings of the requests (`tls_config`, `proxy_url`, …).
+    public var client = ClientConfig()
 
     /// `rateLimit` nil takes the vendor's documented limit (`Vendor.defaultRateLimit`); set the property to nil
     /// afterwards for no budget at all.

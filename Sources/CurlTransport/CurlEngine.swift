@@ -1,4 +1,5 @@
 import CCurl
+import Configuration
 import Foundation
 import Polling
 import RunStatusModel
@@ -15,6 +16,7 @@ final class CurlEngine: @unchecked Sendable {
     private let inbox = Mutex<(commands: [Command], stopping: Bool)>(([], false))
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
     private var idle: [UnsafeMutableRawPointer] = []
+    private let pemFiles = PEMFiles()
 
     static let maxRedirects = 5
     private static let maxIdleHandles = 64
@@ -78,7 +80,10 @@ final class CurlEngine: @unchecked Sendable {
             return complete(transfer, .failure(PollError(.connection, "libcurl could not create a handle")))
         }
         transfer.easy = easy
-        configure(easy, transfer)
+        if let problem = configure(easy, transfer) {
+            release(transfer)
+            return complete(transfer, .failure(problem))
+        }
         let added = curl_multi_add_handle(multi, easy)
         guard added == CURLM_OK else {
             release(transfer)
@@ -115,7 +120,7 @@ final class CurlEngine: @unchecked Sendable {
             return complete(transfer, .failure(classify(code, transfer, status: status)))
         }
         if [301, 302, 303, 307, 308].contains(status), transfer.redirects < Self.maxRedirects,
-           let next = redirectTarget(easy), CurlEngine.sameOrigin(transfer.url, next) {
+           let next = redirectTarget(easy, transfer), CurlEngine.sameOrigin(transfer.url, next) {
             let remaining = ContinuousClock.now.duration(to: transfer.deadline)
             guard remaining > .milliseconds(1) else {
                 release(transfer)
@@ -124,7 +129,7 @@ final class CurlEngine: @unchecked Sendable {
             transfer.redirects += 1
             transfer.url = next
             transfer.resetAnswer()
-            _ = next.withCString { ccurl_setopt_string(easy, CURLOPT_URL, $0) }
+            _ = Self.requestURL(next, transfer.client).withCString { ccurl_setopt_string(easy, CURLOPT_URL, $0) }
             let ms = Int(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000)
             _ = ccurl_setopt_long(easy, CURLOPT_TIMEOUT_MS, max(1, ms))
             if curl_multi_add_handle(multi, easy) == CURLM_OK {
@@ -137,10 +142,24 @@ final class CurlEngine: @unchecked Sendable {
         complete(transfer, .success(response))
     }
 
-    private func redirectTarget(_ easy: UnsafeMutableRawPointer) -> String? {
+    private func redirectTarget(_ easy: UnsafeMutableRawPointer, _ transfer: CurlTransfer) -> String? {
         var pointer: UnsafeMutablePointer<CChar>?
         guard ccurl_getinfo_string(easy, CURLINFO_REDIRECT_URL, &pointer) == CURLE_OK, let pointer else { return nil }
-        return String(cString: pointer)
+        let next = String(cString: pointer)
+        // With server_name, libcurl was given that name as the host: a Location on it is the configured host.
+        guard let serverName = transfer.client.tls.serverName, var url = URLComponents(string: next),
+              url.host?.lowercased() == serverName.lowercased(), let original = URLComponents(string: transfer.url) else { return next }
+        url.host = original.host
+        return url.string ?? next
+    }
+
+    /// With `server_name`, libcurl is asked for the URL on that name (so SNI and the certificate check use it) and
+    /// CURLOPT_CONNECT_TO sends the connection to the configured host; the Host header stays the configured one.
+    static func requestURL(_ url: String, _ client: ClientConfig) -> String {
+        guard let serverName = client.tls.serverName, var comps = URLComponents(string: url),
+              comps.scheme?.lowercased() == "https" else { return url }
+        comps.host = serverName
+        return comps.string ?? url
     }
 
     static func isHTTP(_ url: String) -> Bool {
@@ -161,6 +180,8 @@ final class CurlEngine: @unchecked Sendable {
     private func release(_ transfer: CurlTransfer) {
         if let list = transfer.headerList { curl_slist_free_all(list) }
         transfer.headerList = nil
+        if let list = transfer.connectToList { curl_slist_free_all(list) }
+        transfer.connectToList = nil
         guard let easy = transfer.easy else { return }
         transfer.easy = nil
         if idle.count < Self.maxIdleHandles { idle.append(easy) } else { curl_easy_cleanup(easy) }
@@ -172,10 +193,11 @@ final class CurlEngine: @unchecked Sendable {
         transfer.continuation = nil
     }
 
-    private func configure(_ easy: UnsafeMutableRawPointer, _ transfer: CurlTransfer) {
+    /// nil, or why the transfer cannot start (a `tls_config` file unreadable now).
+    private func configure(_ easy: UnsafeMutableRawPointer, _ transfer: CurlTransfer) -> PollError? {
         // reset drops every option of the last transfer; the multi handle keeps the connections and DNS cache.
         curl_easy_reset(easy)
-        _ = transfer.url.withCString { ccurl_setopt_string(easy, CURLOPT_URL, $0) }
+        _ = Self.requestURL(transfer.url, transfer.client).withCString { ccurl_setopt_string(easy, CURLOPT_URL, $0) }
         _ = ccurl_setopt_long(easy, CURLOPT_HTTPGET, 1)
         _ = ccurl_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
         _ = ccurl_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https")
@@ -186,8 +208,38 @@ final class CurlEngine: @unchecked Sendable {
         _ = ccurl_setopt_off_t(easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(transfer.maxBodyBytes))
         // "": every encoding this libcurl decodes; the write callback sees (and bounds) the decoded bytes.
         _ = ccurl_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, "")
-        _ = ccurl_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1)
-        _ = ccurl_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2)
+        let tls = transfer.client.tls
+        _ = ccurl_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, tls.insecureSkipVerify ? 0 : 1)
+        _ = ccurl_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, tls.insecureSkipVerify ? 0 : 2)
+        for (key, path, option) in [("ca_file", tls.caFile, CURLOPT_CAINFO_BLOB), ("cert_file", tls.certFile, CURLOPT_SSLCERT_BLOB),
+                                    ("key_file", tls.keyFile, CURLOPT_SSLKEY_BLOB)] {
+            guard let path else { continue }
+            switch pemFiles.bytes(path) {
+            case .success(let bytes): _ = bytes.withUnsafeBytes { ccurl_setopt_blob(easy, option, $0.baseAddress, $0.count) }
+            case .failure(let e): return PollError(.certificate, "tls_config.\(key) \(e.why)")
+            }
+        }
+        if let version = tls.minVersion, let level = Self.sslVersions[version] {
+            _ = ccurl_setopt_long(easy, CURLOPT_SSLVERSION, level)
+        }
+        if let serverName = tls.serverName,
+           let url = URLComponents(string: transfer.url), url.scheme?.lowercased() == "https", let host = url.host {
+            let port = url.port ?? 443
+            let target = host.contains(":") ? "[\(host)]" : host
+            transfer.connectToList = curl_slist_append(nil, "\(serverName):\(port):\(target):\(port)")
+            _ = ccurl_setopt_slist(easy, CURLOPT_CONNECT_TO, transfer.connectToList)
+        }
+        let client = transfer.client
+        if let proxy = client.proxyURL {
+            _ = ccurl_setopt_string(easy, CURLOPT_PROXY, proxy)
+            _ = ccurl_setopt_string(easy, CURLOPT_NOPROXY, client.noProxy ?? "")
+        } else if client.proxyFromEnvironment {
+            // Unset, libcurl reads HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY itself.
+            if let noProxy = client.noProxy { _ = ccurl_setopt_string(easy, CURLOPT_NOPROXY, noProxy) }
+        } else {
+            // "" is libcurl's "no proxy, whatever the environment says".
+            _ = ccurl_setopt_string(easy, CURLOPT_PROXY, "")
+        }
         _ = ccurl_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1)
         let context = Unmanaged.passUnretained(transfer).toOpaque()
         _ = ccurl_setopt_write_callback(easy, CURLOPT_WRITEFUNCTION, curlWriteBody)
@@ -195,6 +247,11 @@ final class CurlEngine: @unchecked Sendable {
         _ = ccurl_setopt_write_callback(easy, CURLOPT_HEADERFUNCTION, curlWriteHeader)
         _ = ccurl_setopt_pointer(easy, CURLOPT_HEADERDATA, context)
         var list: UnsafeMutablePointer<curl_slist>?
+        if transfer.connectToList != nil, !transfer.headers.keys.contains(where: { $0.lowercased() == "host" }),
+           let url = URLComponents(string: transfer.url), let host = url.host {
+            let shown = host.contains(":") ? "[\(host)]" : host
+            list = curl_slist_append(list, url.port.map { "Host: \(shown):\($0)" } ?? "Host: \(shown)")
+        }
         for (name, value) in transfer.headers {
             // "Name;" is libcurl's spelling of a header sent empty ("Name:" would remove it).
             let line = value.isEmpty ? "\(name);" : "\(name): \(value)"
@@ -202,7 +259,13 @@ final class CurlEngine: @unchecked Sendable {
         }
         transfer.headerList = list
         if let list { _ = ccurl_setopt_slist(easy, CURLOPT_HTTPHEADER, list) }
+        return nil
     }
+
+    private static let sslVersions: [String: Int] = [
+        "TLS10": Int(CURL_SSLVERSION_TLSv1_0), "TLS11": Int(CURL_SSLVERSION_TLSv1_1),
+        "TLS12": Int(CURL_SSLVERSION_TLSv1_2), "TLS13": Int(CURL_SSLVERSION_TLSv1_3),
+    ]
 
     /// Maps libcurl's result codes onto the poll-error reasons. Messages hold no URL (it may carry userinfo) and no
     /// header value: libcurl's fixed description of the code, never its error buffer.
@@ -231,9 +294,12 @@ final class CurlEngine: @unchecked Sendable {
             return PollError(.connection, "host name not found")
         case CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE:
             return PollError(.connection, "connection lost (\(text))", status: answered)
-        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
-             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS,
-             CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_SHUTDOWN_FAILED, CURLE_SSL_CRL_BADFILE,
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS:
+            return PollError(.certificate, "the vendor's certificate could not be verified (\(text)): set tls_config.ca_file to the CA "
+                             + "that signed it, or tls_config.server_name to the name it carries")
+        case CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE:
+            return PollError(.certificate, "a tls_config certificate or key is not usable (\(text)): check ca_file, cert_file and key_file")
+        case CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CIPHER, CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_SHUTDOWN_FAILED, CURLE_SSL_CRL_BADFILE,
              CURLE_USE_SSL_FAILED, CURLE_SSL_CLIENTCERT:
             return PollError(.connection, "TLS handshake failed (\(text))")
         case CURLE_WEIRD_SERVER_REPLY, CURLE_HTTP2, CURLE_HTTP2_STREAM:

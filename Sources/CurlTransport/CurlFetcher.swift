@@ -1,4 +1,5 @@
 import CCurl
+import Configuration
 import Foundation
 import Polling
 import RunStatusModel
@@ -18,6 +19,12 @@ import Synchronization
 /// port) is followed here, up to 5 times, within the one timeout. A redirect elsewhere is returned as the 3xx
 /// answer itself, so credentials (which ride in headers) never reach another host; the adapters count it as
 /// `redirect`.
+///
+/// Client settings (`ClientConfig`): the CA, client certificate and key are handed to libcurl as bytes
+/// (CURLOPT_*_BLOB) read by `PEMFiles`, which reads a file again when its stamp (inode, size, mtime) changes.
+/// libcurl reuses a kept-alive connection, or a TLS session, only for a transfer whose TLS settings compare equal,
+/// blobs by content: a rotated certificate therefore gets new connections at once, and the old ones idle out.
+/// The proxy environment (`HTTPS_PROXY`, …) is ignored unless `proxy_from_environment` asks for it.
 public final class CurlFetcher: Fetcher {
     private let engine: CurlEngine
 
@@ -31,11 +38,16 @@ public final class CurlFetcher: Fetcher {
     deinit { engine.stop() }
 
     public func get(_ url: URL, headers: [String: String], timeout: Double, maxBodyBytes: Int) async -> Result<VendorResponse, PollError> {
+        await get(url, headers: headers, timeout: timeout, maxBodyBytes: maxBodyBytes, client: ClientConfig())
+    }
+
+    public func get(_ url: URL, headers: [String: String], timeout: Double, maxBodyBytes: Int,
+                    client: ClientConfig) async -> Result<VendorResponse, PollError> {
         // libcurl sends header lines as given: a line break in one would smuggle another header (or request) in.
         for (name, value) in headers where Self.breaksLine(name) || Self.breaksLine(value) || name.contains(":") {
             return .failure(PollError(.badRequest, "request header \(Self.breaksLine(name) ? "name" : name) holds a line break or colon"))
         }
-        let transfer = CurlTransfer(url: url.absoluteString, headers: headers, timeout: timeout,
+        let transfer = CurlTransfer(url: url.absoluteString, headers: headers, client: client, timeout: timeout,
                                     maxBodyBytes: maxBodyBytes, maxHeaderBytes: engine.maxHeaderBytes)
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in

@@ -1,4 +1,5 @@
 import CCurl
+import Configuration
 import Foundation
 import Polling
 import RunStatusModel
@@ -8,6 +9,7 @@ import Synchronization
 final class CurlTransfer: @unchecked Sendable {
     var url: String
     let headers: [String: String]
+    let client: ClientConfig
     let timeout: Double
     let deadline: ContinuousClock.Instant
     let maxBodyBytes: Int
@@ -17,6 +19,8 @@ final class CurlTransfer: @unchecked Sendable {
 
     var easy: UnsafeMutableRawPointer?
     var headerList: UnsafeMutablePointer<curl_slist>?
+    /// CURLOPT_CONNECT_TO's list (`server_name`); libcurl keeps the pointer until the transfer ends.
+    var connectToList: UnsafeMutablePointer<curl_slist>?
     var body: [UInt8] = []
     var responseHeaders: [String: String] = [:]
     var headerBytes = 0
@@ -27,9 +31,10 @@ final class CurlTransfer: @unchecked Sendable {
 
     enum Bound { case body, headers }
 
-    init(url: String, headers: [String: String], timeout: Double, maxBodyBytes: Int, maxHeaderBytes: Int) {
+    init(url: String, headers: [String: String], client: ClientConfig = ClientConfig(), timeout: Double, maxBodyBytes: Int, maxHeaderBytes: Int) {
         self.url = url
         self.headers = headers
+        self.client = client
         self.timeout = timeout
         self.deadline = .now + .milliseconds(Int64(max(timeout, 0.001) * 1000))
         self.maxBodyBytes = maxBodyBytes

@@ -10,4 +10,15 @@ public protocol Fetcher: Sendable {
     /// shutdown) gets a failure at once, whatever its reason: the poller sees its own Task cancelled and counts such a
     /// request as never made, and its loop ends after that cycle.
     func get(_ url: URL, headers: [String: String], timeout: Double, maxBodyBytes: Int) async -> Result<VendorResponse, PollError>
+    /// The same with the target's TLS and proxy settings (`tls_config`, `proxy_url`, …); what the poller calls.
+    func get(_ url: URL, headers: [String: String], timeout: Double, maxBodyBytes: Int,
+             client: ClientConfig) async -> Result<VendorResponse, PollError>
+}
+
+extension Fetcher {
+    /// Fetchers that never touch the network (test doubles, benchmark replays) have no TLS or proxy to set up.
+    public func get(_ url: URL, headers: [String: String], timeout: Double, maxBodyBytes: Int,
+                    client: ClientConfig) async -> Result<VendorResponse, PollError> {
+        await get(url, headers: headers, timeout: timeout, maxBodyBytes: maxBodyBytes)
+    }
 }

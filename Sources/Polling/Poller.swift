@@ -431,7 +431,8 @@ public final class Poller: Sendable {
             guard case .granted = start else { return nil }
             let clock = ContinuousClock()
             let started = clock.now
-            let answer = await fetcher.get(url, headers: headers, timeout: target.timeout, maxBodyBytes: ctx.maxBodyBytes)
+            let answer = await fetcher.get(url, headers: headers, timeout: target.timeout, maxBodyBytes: ctx.maxBodyBytes,
+                                           client: target.client)
             let elapsed = started.duration(to: clock.now)
             return (answer, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         }

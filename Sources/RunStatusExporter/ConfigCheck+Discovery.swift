@@ -31,6 +31,7 @@ extension ConfigCheck {
             parts.append("no rate limit")
         }
         if !t.perRunMetrics { parts.append("per-run metrics off") }
+        if let client = t.client.summary { parts.append(client) }
         return parts.joined(separator: "; ")
     }
 

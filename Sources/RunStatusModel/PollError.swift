@@ -12,11 +12,14 @@ public enum PollErrorReason: String, CaseIterable, Sendable, Hashable {
     /// The vendor redirected somewhere not followed (another origin, or past 5 redirects): the configured URL is
     /// not where the API lives.
     case redirect
+    /// The vendor's TLS certificate could not be verified (unknown CA, wrong name, expired), or the client
+    /// certificate was refused or unusable: a trust problem for the operator, not a network outage.
+    case certificate
 
     /// The reasons that mean the vendor was not reached or refused our credentials: `runstatus_up` goes to 0.
     public var meansDown: Bool {
         switch self {
-        case .timeout, .connection, .unauthorized, .forbidden, .notHTTP: true
+        case .timeout, .connection, .unauthorized, .forbidden, .notHTTP, .certificate: true
         default: false
         }
     }

@@ -134,6 +134,9 @@ public final class Routes: Sendable {
         let config = landing()
         let snapshot = store.snapshot()
         var rows = ""
+        let insecure = config.targets.filter(\.client.tls.insecureSkipVerify).map { html($0.name) }
+        let warning = insecure.isEmpty ? "" : "<p><strong>Warning:</strong> tls_config.insecure_skip_verify is set for "
+            + insecure.joined(separator: ", ") + ": the vendor's certificate is not verified.</p>\n"
         for t in config.targets {
             let entry = snapshot.targetIndex[t.name].map { snapshot.targets[$0] }
             let up = entry?.up ?? false
@@ -153,7 +156,7 @@ public final class Routes: Sendable {
         <p>Polls vendors' run-status APIs in the background and serves what it learns to Prometheus.</p>
         <ul><li><a href="\(html(telemetryPath))">Metrics</a></li><li><a href="/-/healthy">Health</a></li><li><a href="/-/ready">Readiness</a></li></ul>
         <h2>Targets</h2>
-        <table><tr><th>Name</th><th>Vendor</th><th>URL</th><th>Auth</th><th>Runs</th><th>Poll interval</th><th>Last cycle</th></tr>
+        \(warning)<table><tr><th>Name</th><th>Vendor</th><th>URL</th><th>Auth</th><th>Runs</th><th>Poll interval</th><th>Last cycle</th></tr>
         \(rows)</table>
         <p>Version \(BuildInfo.version)</p>
         </body></html>

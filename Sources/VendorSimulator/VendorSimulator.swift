@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import HTTPServer
+import TLS
 import Synchronization
 
 /// The five vendors' run-status APIs on one handler, as their documents describe them, driven by a scenario and an
@@ -54,8 +55,11 @@ public final class VendorSimulator: Sendable {
     }
 
     /// Starts an `HTTPServer` answering with this simulator; its `port` tells where. The caller stops it.
-    public func serve(host: String = "127.0.0.1", port: UInt16 = 0) throws -> HTTPServer {
-        let server = HTTPServer(configuration: HTTPServerConfiguration(host: host, port: port),
+    /// `tls`: serve HTTPS with that context (tests of the fetcher's `tls_config`).
+    public func serve(host: String = "127.0.0.1", port: UInt16 = 0, tls: TLSServerContext? = nil) throws -> HTTPServer {
+        var configuration = HTTPServerConfiguration(host: host, port: port)
+        configuration.tls = tls
+        let server = HTTPServer(configuration: configuration,
                                 handler: { [self] request in handle(request) })
         _ = try server.start()
         return server
