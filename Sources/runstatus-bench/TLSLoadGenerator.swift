@@ -60,7 +60,7 @@ struct TLSLoadGenerator: Sendable {
         var report = Report()
         let context: TLSClientContext?
         if tls {
-            do { context = try TLSClientContext() } catch {
+            do { context = try TLSClientContext(readAhead: true) } catch {
                 report.fail("TLS client context: \(error)")
                 return report
             }
