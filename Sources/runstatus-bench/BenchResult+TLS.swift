@@ -13,6 +13,10 @@ struct TLSFigures: Codable, Sendable {
     var idleConnected = 0
     /// This process's peak RSS while they were open.
     var peakIdleBytes = 0
+    /// RSS once they are all connected (the peak includes their handshakes in flight at once).
+    var residentIdleBytes = 0
+    /// The same after malloc_trim: without the heap's free pages.
+    var trimmedIdleBytes = 0
     var peakResetWorked = false
     var errors = 0
     var firstError: String?
@@ -36,7 +40,8 @@ extension BenchTable {
             + "\(count(Int(t.tlsPerSecond.rounded())))/s over TLS, \(count(Int(t.plaintextPerSecond.rounded())))/s plaintext "
             + "(\(fixed(t.ratio * 100, 0)) %); handshakes (a new connection per request): "
             + "\(count(Int(t.handshakesPerSecond.rounded())))/s; peak RSS with \(count(t.idleConnected)) of "
-            + "\(count(t.idleClients)) idle TLS connections: \(megabytes(t.peakIdleBytes))"]
+            + "\(count(t.idleClients)) idle TLS connections: \(megabytes(t.peakIdleBytes)) (\(megabytes(t.residentIdleBytes)) "
+            + "once connected, \(megabytes(t.trimmedIdleBytes)) after malloc_trim)"]
         if t.errors > 0 { lines.append("TLS: ⚠ \(t.errors) errors, first: \(t.firstError ?? "?")") }
         return lines
     }

@@ -53,9 +53,11 @@ extension Measurement {
         progress("TLS: \(options.idleTLSClients) idle connections")
         ResourceUsage.trimHeap()
         figures.peakResetWorked = ResourceUsage.resetPeak()
-        let (idle, peak) = await idleConnections(port: tlsPort)
+        let (idle, peak, resident, trimmed) = await idleConnections(port: tlsPort)
+        figures.trimmedIdleBytes = trimmed
         figures.idleConnected = idle.connected
         figures.peakIdleBytes = peak
+        figures.residentIdleBytes = resident
         figures.fail(idle.firstError, count: idle.errors)
         await server.shutdown()
         return figures
@@ -79,22 +81,25 @@ extension Measurement {
     }
 
     /// Opens the idle connections from a child, reads this process's peak RSS while they are open, lets them go.
-    private func idleConnections(port: UInt16) async -> (TLSLoadGenerator.Report, peakBytes: Int) {
+    private func idleConnections(port: UInt16) async -> (TLSLoadGenerator.Report, peakBytes: Int, residentBytes: Int, trimmedBytes: Int) {
         let arguments = ["--tls-load=idle", "--port=\(port)", "--tls-idle-clients=\(options.idleTLSClients)",
                          "--duration=60"]
         let child: PipedProcess
         do { child = try PipedProcess.start(arguments: arguments) } catch {
             var report = TLSLoadGenerator.Report()
             report.fail("cannot start the load child: \(error)")
-            return (report, 0)
+            return (report, 0, 0, 0)
         }
         let line = await OffThread.run { child.readLine() }
         // The listener has accepted and answered every handshake by the time the child has them all.
         try? await Task.sleep(for: .milliseconds(200))
-        let peak = ResourceUsage.memory().peak
+        let memory = ResourceUsage.memory()
+        // How much of it is the heap's free pages (the handshakes' buffers, freed) rather than the connections'.
+        ResourceUsage.trimHeap()
+        let trimmed = ResourceUsage.memory().resident
         child.closeInput()
         _ = await OffThread.run { child.waitForExit() }
-        return (Self.report(line), peak)
+        return (Self.report(line), memory.peak, memory.resident, trimmed)
     }
 
     private static func report(_ line: String?) -> TLSLoadGenerator.Report {
