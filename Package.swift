@@ -56,7 +56,7 @@ let package = Package(
         .executableTarget(name: "runstatus-bench",
                           dependencies: ["ChildProcesses", "Configuration", "CurlTransport", "Demo", "Exposition", "HTTPServer",
                                          "Logging", "Polling", "RunStatusExporter", "RunStatusModel", "RunStore", "Serving",
-                                         "VendorSimulator"]),
+                                         "TLS", "VendorSimulator"]),
 
         // posix_spawn'd children with a clean signal mask, for tests and the benchmark that drive real programs.
         .target(name: "ChildProcesses"),

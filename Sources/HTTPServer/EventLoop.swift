@@ -638,20 +638,22 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
-    /// One `SSL_write` of what remains. A small response goes out as one record (head and body copied
-    /// together), as plaintext sends it in one sendmsg; a retry after `wantWrite` passes the same bytes again.
+    /// One `SSL_write` of what remains. The head goes out in one record with the start of the body (a small
+    /// response whole, as plaintext sends it in one sendmsg), not in a record and a write(2) of its own; a retry
+    /// after `wantWrite` copies and passes the same bytes again.
     private func send(_ output: HTTPConnectionState.Output, on connection: Connection, through tls: TLSSession,
                       now: HTTPConnectionState.Moment) -> HTTPConnectionState.Action? {
         let progress: TLSSession.Progress
-        if output.remaining <= Self.tlsRecordSize && output.sent < output.head.count && !output.body.isEmpty {
-            let headPart = output.head.count - output.sent
+        let headPart = output.head.count - output.sent
+        if headPart > 0 && headPart < Self.tlsRecordSize && !output.body.isEmpty {
+            let bodyPart = min(output.body.count, Self.tlsRecordSize - headPart)
             output.head.withUnsafeBytes { head in
                 tlsWriteBuffer.baseAddress!.copyMemory(from: head.baseAddress! + output.sent, byteCount: headPart)
             }
             output.body.withUnsafeBytes { body in
-                (tlsWriteBuffer.baseAddress! + headPart).copyMemory(from: body.baseAddress!, byteCount: body.count)
+                (tlsWriteBuffer.baseAddress! + headPart).copyMemory(from: body.baseAddress!, byteCount: bodyPart)
             }
-            progress = tls.write(UnsafeRawBufferPointer(rebasing: tlsWriteBuffer[0..<output.remaining]))
+            progress = tls.write(UnsafeRawBufferPointer(rebasing: tlsWriteBuffer[0..<(headPart + bodyPart)]))
         } else if output.sent < output.head.count {
             progress = output.head.withUnsafeBytes { tls.write(UnsafeRawBufferPointer(rebasing: $0[output.sent...])) }
         } else {

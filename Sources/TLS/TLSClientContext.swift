@@ -7,11 +7,14 @@ import COpenSSL
 public final class TLSClientContext: @unchecked Sendable {
     let context: OpaquePointer
 
-    /// `certificate` and `privateKey` together, or neither.
-    public init(certificate: TLSServerSettings.PEMSource? = nil, privateKey: TLSServerSettings.PEMSource? = nil) throws(TLSError) {
+    /// `certificate` and `privateKey` together, or neither. `readAhead`: one recv takes whatever records have
+    /// arrived (a client reading large responses, the benchmark's load), not each record's header and then its body.
+    public init(certificate: TLSServerSettings.PEMSource? = nil, privateKey: TLSServerSettings.PEMSource? = nil,
+                readAhead: Bool = false) throws(TLSError) {
         _ = TLSServerContext.ignoreBrokenPipes
         guard let context = SSL_CTX_new(TLS_client_method()) else { throw .openSSL(key: nil, "cannot create a TLS context") }
         SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nil)
+        if readAhead { copenssl_ctx_set_read_ahead(context) }
         _ = copenssl_ctx_set_alpn_protos_http11(context)
         if let certificate, let privateKey {
             do throws(TLSError) {

@@ -32,6 +32,7 @@ enum BenchCommand {
             case .drive: return try await drive(options)
             case .measure: return try await measure(options)
             case .serveSimulator: return try await serveSimulator(options)
+            case .tlsLoad: return await tlsLoad(options)
             }
         } catch {
             printErr("runstatus-bench: \(error)\n")
@@ -66,7 +67,9 @@ enum BenchCommand {
         }
         print("")
         for line in results.flatMap(BenchTable.notes) { print(line) }
+        for line in results.flatMap(BenchTable.tlsLines) { print(line) }
         for line in TargetCheck.lines(results, clients: options.clients) { print(line) }
+        if options.tls { for line in TargetCheck.tlsLines(results) { print(line) } }
         print("")
         print("Command: swift run -c release runstatus-bench " + options.commandLine)
         return failed ? 1 : 0
@@ -107,6 +110,29 @@ enum BenchCommand {
         return 0
     }
 
+    /// Runs one TLS (or `--plaintext`) load against `--port` and prints its report as JSON; an `idle` load then
+    /// keeps its connections open until the parent closes our stdin.
+    static func tlsLoad(_ options: BenchOptions) async -> Int32 {
+        guard let kind = options.tlsLoad else { return 2 }
+        let load = TLSLoadGenerator(port: options.port, kind: kind,
+                                    connections: kind == .idle ? options.idleTLSClients : options.clients,
+                                    tls: !options.plaintextLoad)
+        let report = await OffThread.run { load.run(seconds: options.duration) }
+        guard let json = try? JSONEncoder().encode(report) else { return 1 }
+        print(String(decoding: json, as: UTF8.self))
+        fflush(nil)
+        if kind == .idle {
+            _ = await OffThread.run {
+                var byte: UInt8 = 0
+                while true {
+                    let n = read(0, &byte, 1)
+                    if n == 0 || (n < 0 && errno != EINTR) { return 0 }
+                }
+            }
+        }
+        return 0
+    }
+
     static func printErr(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
     }
@@ -129,6 +155,8 @@ extension BenchOptions {
         if replay { a.append("--fetcher=replay") }
         if wrk { a.append("--load=wrk") }
         if phases != Phase.all { a.append("--phases=" + Phase.allCases.filter(phases.contains).map(\.rawValue).joined(separator: ",")) }
+        if tls { a.append("--tls") }
+        if idleTLSClients != 1_000 { a.append("--tls-idle-clients=\(idleTLSClients)") }
         return a.joined(separator: " ")
     }
 }

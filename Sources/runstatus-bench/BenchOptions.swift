@@ -10,7 +10,7 @@ import Serving
 /// `runstatus-bench` flags. The same binary also runs as its own children: `--measure` (one N, prints a JSON
 /// result) and `--serve-simulator` (the vendor simulator, in a process of its own so its CPU is not ours).
 struct BenchOptions: Sendable {
-    enum Mode: Sendable { case drive, measure, serveSimulator }
+    enum Mode: Sendable { case drive, measure, serveSimulator, tlsLoad }
 
     var mode = Mode.drive
     var runs = [100, 1_000, 10_000]
@@ -36,6 +36,14 @@ struct BenchOptions: Sendable {
     var extraCycles = 0
     /// Phases to run, for profiling one of them (`perf record` on a `--measure` child); all by default.
     var phases = Phase.all
+    /// Also serve /metrics over TLS (a throwaway CA and certificate made with `openssl`) and measure it next to
+    /// plaintext: keep-alive responses/s, handshakes/s, peak RSS with `idleTLSClients` connections.
+    var tls = false
+    var idleTLSClients = 1_000
+    /// For a `--tls-load` child: the load, the port it dials, and whether it speaks plaintext instead.
+    var tlsLoad: TLSLoadGenerator.Kind?
+    var port: UInt16 = 0
+    var plaintextLoad = false
     var help = false
 
     enum Phase: String, Sendable, CaseIterable {
@@ -67,6 +75,11 @@ struct BenchOptions: Sendable {
           --extra-cycles=N       N more poll cycles after the two measured, printing RSS after each (leaks)
           --phases=P[,P...]      only these of cycle, render, serve, scrape (for profiling; the poll cycles
                                  always run, as the others need a polled store)
+          --tls                  also serve /metrics over TLS (throwaway CA and certificate made with openssl)
+                                 and measure, at the smallest N: keep-alive responses/s over TLS next to
+                                 plaintext (clients in a child process, both), handshakes/s (a new connection
+                                 per request), peak RSS with --tls-idle-clients connected
+          --tls-idle-clients=N   idle TLS connections for the RSS figure (default 1000)
           --help
 
         """
@@ -143,6 +156,19 @@ struct BenchOptions: Sendable {
                     phases.insert(p)
                 }
                 o.phases = phases
+            case "--tls": o.tls = true
+            case "--tls-idle-clients":
+                o.idleTLSClients = try number(try next(), Int.self)
+                guard o.idleTLSClients > 0 else { throw BenchError("--tls-idle-clients must be positive") }
+            case "--tls-load":
+                let text = try next()
+                guard let kind = TLSLoadGenerator.Kind(rawValue: text) else {
+                    throw BenchError("--tls-load: unknown load \"\(text)\" (keepalive, handshake, idle)")
+                }
+                o.mode = .tlsLoad
+                o.tlsLoad = kind
+            case "--port": o.port = try number(try next(), UInt16.self)
+            case "--plaintext": o.plaintextLoad = true
             case "--measure": o.mode = .measure
             case "--serve-simulator": o.mode = .serveSimulator
             case "--help", "-h": o.help = true
@@ -163,6 +189,7 @@ struct BenchOptions: Sendable {
         if replay { a.append("--fetcher=replay") }
         if wrk { a.append("--load=wrk") }
         if phases != Phase.all { a.append("--phases=" + Phase.allCases.filter(phases.contains).map(\.rawValue).joined(separator: ",")) }
+        if tls && n == runs.min() { a += ["--tls", "--tls-idle-clients=\(idleTLSClients)"] }
         return a
     }
 }

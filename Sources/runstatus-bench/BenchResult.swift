@@ -81,6 +81,8 @@ struct BenchResult: Codable, Sendable {
     var serve = Serve()
     var scrape = ScrapeDuringCycle()
     var memory = Memory()
+    /// With `--tls`, at the smallest N.
+    var tls: TLSFigures?
 
     var bytesPerRun: Double {
         Double(memory.afterCycleBytes - memory.baselineBytes) / Double(max(runs, 1))

@@ -27,7 +27,7 @@ struct Measurement {
     }
 
     /// The exporter under test.
-    private struct Exporter {
+    struct Exporter {
         var config: ExporterConfig
         var store: MetricsStore
         var poller: Poller
@@ -104,6 +104,7 @@ struct Measurement {
         await render(exporter, into: &result)  // always: its one untimed render gives the series and error counts
         if options.phases.contains(.serve) { await serve(exporter, into: &result) }
         if options.phases.contains(.scrape) { await scrapeDuringCycle(exporter, into: &result) }
+        if options.tls { result.tls = await tlsServe(exporter) }
         await poller.stop()
         await server.shutdown()
         await uncachedServer.shutdown()
@@ -316,7 +317,7 @@ struct Measurement {
 
     static func mb(_ bytes: Int) -> String { BenchTable.megabytes(bytes) }
 
-    private func progress(_ step: String) {
+    func progress(_ step: String) {
         FileHandle.standardError.write(Data("runstatus-bench: \(runs) runs: \(step)\n".utf8))
     }
 }

@@ -172,6 +172,45 @@ struct TLSListenerTests {
         }
     }
 
+    /// The head shares its record with the start of the body: every body byte arrives once and in order, for bodies
+    /// shorter than a record, just over one with the head, and of many records, read slowly so writes are retried.
+    @Test(arguments: [100, 16_000, 16_384, 100_003])
+    func bodiesArriveWholeAfterAHeadSharingTheirFirstRecord(size: Int) async throws {
+        let body = (0..<size).map { UInt8(truncatingIfNeeded: $0 % 251) }
+        try await withCertificates { certificates in
+            let context = try TLSServerContext(settings: TLSServerSettings(certificate: .file(certificates.serverCertificate),
+                                                                           privateKey: .file(certificates.serverKey)))
+            try await withServer({ $0.tls = context }, handler: { _ in HTTPResponse(status: 200, body: body) }) { _, port in
+                let received: [UInt8] = try await onThread {
+                    let connection = try TestClient.connectNow(port: port)
+                    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+                    setsockopt(connection.fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                    var small: Int32 = 4096  // a small receive buffer: the server's writes fill it and are retried
+                    setsockopt(connection.fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+                    let session = try TLSClientContext().session(fd: connection.fd, serverName: "localhost")
+                    guard session.handshake() == .done(0) else { throw TestFailure("handshake failed") }
+                    let request = Array("GET /body HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+                    guard request.withUnsafeBytes({ session.write($0) }) == .done(request.count) else { throw TestFailure("write failed") }
+                    var received: [UInt8] = []
+                    var chunk = [UInt8](repeating: 0, count: 4096)
+                    while true {
+                        if let end = received.firstRange(of: Array("\r\n\r\n".utf8))?.upperBound, received.count >= end + size { break }
+                        guard case .done(let count) = chunk.withUnsafeMutableBytes({ session.read(into: $0) }) else { break }
+                        received.append(contentsOf: chunk[0..<count])
+                        usleep(200)
+                    }
+                    return received
+                }
+                let end = try #require(received.firstRange(of: Array("\r\n\r\n".utf8))?.upperBound, "no head in \(received.count) bytes")
+                let head = String(decoding: received[..<end], as: UTF8.self)
+                #expect(head.hasPrefix("HTTP/1.1 200 OK") && head.contains("Content-Length: \(size)\r\n"), "\(head)")
+                #expect(received.count == end + size, "\(received.count - end) body bytes for \(size)")
+                let firstDifference = zip(received[end...], body).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+                #expect(firstDifference == nil, "the body differs from what was sent from byte \(firstDifference ?? -1) on")
+            }
+        }
+    }
+
     /// OpenSSL writes with write(2): a client gone mid-response must cost its connection, not raise SIGPIPE
     /// (which would end this test process).
     @Test func clientsLeavingMidResponseCostTheirConnectionsOnly() async throws {

@@ -1,0 +1,71 @@
+/// The TLS figures (`--tls`), measured at the smallest N only.
+struct TLSFigures: Codable, Sendable {
+    /// Why nothing was measured (no openssl on the PATH, the listener would not start), if so.
+    var skipped: String?
+    var clients = 0
+    /// /metrics over plaintext and over TLS, the same clients (a child process) against the same routes.
+    var plaintextPerSecond = 0.0
+    var tlsPerSecond = 0.0
+    /// New connection, handshake, one /metrics, close: per second.
+    var handshakesPerSecond = 0.0
+    var idleClients = 0
+    /// Connections that completed their handshake and stayed open.
+    var idleConnected = 0
+    /// This process's peak RSS while they were open.
+    var peakIdleBytes = 0
+    /// RSS once they are all connected (the peak includes their handshakes in flight at once).
+    var residentIdleBytes = 0
+    /// The same after malloc_trim: without the heap's free pages.
+    var trimmedIdleBytes = 0
+    var peakResetWorked = false
+    var errors = 0
+    var firstError: String?
+
+    var ratio: Double { plaintextPerSecond > 0 ? tlsPerSecond / plaintextPerSecond : 0 }
+    var measured: Bool { skipped == nil && plaintextPerSecond > 0 && tlsPerSecond > 0 }
+
+    mutating func fail(_ message: String?, count: Int) {
+        guard count > 0 else { return }
+        errors += count
+        if firstError == nil { firstError = message }
+    }
+}
+
+extension BenchTable {
+    /// The TLS lines under the table.
+    static func tlsLines(_ r: BenchResult) -> [String] {
+        guard let t = r.tls else { return [] }
+        if let skipped = t.skipped { return ["TLS (\(count(r.runs)) runs): skipped: \(skipped)"] }
+        var lines = ["TLS at \(count(r.runs)) runs, \(t.clients) keep-alive clients: "
+            + "\(count(Int(t.tlsPerSecond.rounded())))/s over TLS, \(count(Int(t.plaintextPerSecond.rounded())))/s plaintext "
+            + "(\(fixed(t.ratio * 100, 0)) %); handshakes (a new connection per request): "
+            + "\(count(Int(t.handshakesPerSecond.rounded())))/s; peak RSS with \(count(t.idleConnected)) of "
+            + "\(count(t.idleClients)) idle TLS connections: \(megabytes(t.peakIdleBytes)) (\(megabytes(t.residentIdleBytes)) "
+            + "once connected, \(megabytes(t.trimmedIdleBytes)) after malloc_trim)"]
+        if t.errors > 0 { lines.append("TLS: ⚠ \(t.errors) errors, first: \(t.firstError ?? "?")") }
+        return lines
+    }
+}
+
+extension TargetCheck {
+    static func tlsLines(_ results: [BenchResult]) -> [String] {
+        guard let t = results.compactMap(\.tls).first else { return [] }
+        let why = t.skipped ?? "no TLS response measured"
+        var out: [String] = []
+        if t.measured {
+            out.append("\(t.ratio >= 0.5 ? "meets" : "MISSES"): TLS keep-alive ≥ 50% of plaintext: "
+                       + "\(BenchTable.fixed(t.ratio * 100, 0)) %")
+        } else {
+            out.append("not measured: TLS keep-alive ≥ 50% of plaintext (\(why))")
+        }
+        if t.skipped == nil && t.peakResetWorked && t.idleConnected == t.idleClients && t.idleClients >= 1_000 {
+            out.append("\(t.peakIdleBytes < 64_000_000 ? "meets" : "MISSES"): RSS < 64 MB with 1,000 TLS connections: "
+                       + BenchTable.megabytes(t.peakIdleBytes))
+        } else {
+            let reason = t.skipped ?? (t.idleClients < 1_000 ? "--tls-idle-clients below 1,000"
+                : !t.peakResetWorked ? "the peak could not be reset" : "\(t.idleConnected) of \(t.idleClients) connected")
+            out.append("not measured: RSS < 64 MB with 1,000 TLS connections (\(reason))")
+        }
+        return out
+    }
+}
