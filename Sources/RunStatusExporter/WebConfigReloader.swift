@@ -46,7 +46,9 @@ final class WebConfigReloader: Sendable {
         state = Mutex(State(config: config, files: files,
                             watch: WebConfigWatch(interval: interval, now: Self.monotonicNow(), stamps: stamps, digest: digest)))
         timer = UncheckedBox(DispatchSource.makeTimerSource(queue: queue))
-        timer.value.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(100))
+        // Ticks a few times an interval; the watch decides when a check is due (a tick a little early would
+        // otherwise skip a whole interval).
+        timer.value.schedule(deadline: .now() + interval / 4, repeating: interval / 4, leeway: .milliseconds(50))
         timer.value.setEventHandler { [weak self] in self?.check() }
     }
 
