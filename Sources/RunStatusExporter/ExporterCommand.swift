@@ -42,11 +42,13 @@ public enum ExporterCommand {
         // Refused like a bad main config: better not to start than to serve without the protection asked for.
         var gate: WebGate?
         var tls: TLSServerContext?
-        var webConfig: WebConfig?
+        var webConfig: (config: WebConfig, reading: WebConfigReading)?
         if let path = options.webConfigFile {
             do {
-                let web = try WebConfig.load(path: path)
-                webConfig = web
+                // Read as the watcher reads it, so that its first check compares with exactly these bytes.
+                let reading = WebConfigReading(path: path, fallbackFiles: [path])
+                let web = try reading.parsed.get()
+                webConfig = (web, reading)
                 redactor.register(web.basicAuthUsers.values)
                 tls = try web.makeTLSContext(file: path)
                 gate = WebGate(config: web)
@@ -130,8 +132,8 @@ public enum ExporterCommand {
         // After start: the watcher swaps the running server's TLS context.
         var webConfigReloader: WebConfigReloader?
         if let path = options.webConfigFile, let webConfig, let gate, let webConfigReloads {
-            webConfigReloader = WebConfigReloader(path: path, config: webConfig, gate: gate, server: server,
-                                                  reloads: webConfigReloads, logger: logger)
+            webConfigReloader = WebConfigReloader(path: path, config: webConfig.config, start: webConfig.reading, gate: gate,
+                                                  server: server, reloads: webConfigReloads, logger: logger)
             webConfigReloader?.start()
         }
 
