@@ -24,8 +24,10 @@ import Synchronization
 /// than the measured time of a check at that cost (the event loop holds the 401, no thread waits). Nothing is
 /// hashed at start: a cost-31 hash would otherwise hang start-up and `--config.check`.
 ///
-/// `apply` swaps users and headers while the server runs: each request reads one `Policy` once, so it sees the old
-/// config or the new one, never a mix. Cached checks are keyed by the hash too, so a changed hash needs bcrypt again.
+/// `apply` swaps users and headers while the server runs: each step (`route`, the slow lane, `handle`) reads one
+/// `Policy`, so it sees the old config or the new one, never a mix of users and headers. Cached checks are keyed by
+/// the hash too, so a changed hash needs bcrypt again; a request routed just before a change that removed its hash
+/// gets the 503 with `Retry-After: 1` that a cache starting over gives, never the old hash's answer.
 public final class WebGate: Sendable {
     /// The config in force with what is derived from it.
     struct Policy: Sendable {
@@ -88,7 +90,7 @@ public final class WebGate: Sendable {
 
     private var current: Policy { policy.withLock { $0 } }
 
-    /// Users and headers for the next request; requests under way finish with the config they started with.
+    /// Users and headers for the next request (responses already answered or on the slow lane are not recalled).
     public func apply(_ config: WebConfig) {
         let next = Policy(config)
         let costChanged = policy.withLock { state in
