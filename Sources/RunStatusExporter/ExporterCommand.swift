@@ -42,9 +42,13 @@ public enum ExporterCommand {
         // Refused like a bad main config: better not to start than to serve without the protection asked for.
         var gate: WebGate?
         var tls: TLSServerContext?
+        var webConfig: (config: WebConfig, reading: WebConfigReading)?
         if let path = options.webConfigFile {
             do {
-                let web = try WebConfig.load(path: path)
+                // Read as the watcher reads it, so that its first check compares with exactly these bytes.
+                let reading = WebConfigReading(path: path, fallbackFiles: [path])
+                let web = try reading.parsed.get()
+                webConfig = (web, reading)
                 redactor.register(web.basicAuthUsers.values)
                 tls = try web.makeTLSContext(file: path)
                 gate = WebGate(config: web)
@@ -103,8 +107,9 @@ public enum ExporterCommand {
                                 installed: { inForce.set($0) })
         var reload: (@Sendable () -> Result<Void, ReloadError>)?
         if options.configFile != nil { reload = { reloader.reload() } }
+        let webConfigReloads = gate == nil ? nil : WebConfigReloads()
         let routes = Routes(store: store, config: { inForce.value }, telemetryPath: options.telemetryPath, reload: reload,
-                            redactor: redactor)
+                            redactor: redactor, webConfigReloads: webConfigReloads)
 
         let server: HTTPServer
         do {
@@ -128,6 +133,14 @@ public enum ExporterCommand {
             return 1
         }
 
+        // After start: the watcher swaps the running server's TLS context.
+        var webConfigReloader: WebConfigReloader?
+        if let path = options.webConfigFile, let webConfig, let gate, let webConfigReloads {
+            webConfigReloader = WebConfigReloader(path: path, config: webConfig.config, start: webConfig.reading, gate: gate,
+                                                  server: server, reloads: webConfigReloads, logger: logger)
+            webConfigReloader?.start()
+        }
+
         poller.start(config)
 
         for await signal in Signals.stream([SIGTERM, SIGINT, SIGHUP]) {
@@ -139,6 +152,7 @@ public enum ExporterCommand {
             break
         }
         // Stops accepting, finishes the responses in flight (at most the grace period), then the polls.
+        webConfigReloader?.stop()
         await server.shutdown()
         await poller.stop()
         demo?.stop()

@@ -12,6 +12,8 @@ struct MetricsRenderer {
     /// HTTP request counters of the exporter's own listener, keyed by (handler, code).
     var httpRequests: [HTTPCounterKey: UInt64] = [:]
     var process = ProcessMetrics()
+    /// The web config's reloads; nil without a web config.
+    var webConfigReloads: (lastSuccessful: Bool, successes: UInt64, failures: UInt64)?
     /// The previous body's size: reserving it (plus a little) once avoids growing a 13 MB buffer by doubling,
     /// which briefly holds both copies and leaves the larger one in the allocator.
     var capacityHint = 0
@@ -203,6 +205,16 @@ struct MetricsRenderer {
             w.family("runstatus_config_last_reload_success_timestamp_seconds", type: .gauge,
                      help: "Unix time of the last successful configuration load.")
             w.sample("runstatus_config_last_reload_success_timestamp_seconds", value: t)
+        }
+
+        if let r = webConfigReloads {
+            w.family("runstatus_web_config_last_reload_successful", type: .gauge,
+                     help: "1 when the last change to the web config (or a file it names) took effect, else 0.")
+            w.sample("runstatus_web_config_last_reload_successful", value: r.lastSuccessful ? 1 : 0)
+            w.family("runstatus_web_config_reloads_total", type: .counter,
+                     help: "Changes to the web config (or a file it names) applied or refused, by result.")
+            w.sample("runstatus_web_config_reloads_total", LabelSet([("result", "failure")]), value: Double(r.failures))
+            w.sample("runstatus_web_config_reloads_total", LabelSet([("result", "success")]), value: Double(r.successes))
         }
 
         if !httpRequests.isEmpty {

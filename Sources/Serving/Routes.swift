@@ -26,20 +26,25 @@ public final class Routes: Sendable {
     private let cache: RenderCache?
     /// Hides known secrets in the landing page and the reload answer.
     let redactor: SecretRedactor?
+    /// The web config's reloads, shown in `/metrics`; nil without `--web.config.file`.
+    let webConfigReloads: WebConfigReloads?
 
     /// - Parameter config: the configuration in force, read by the landing page (the composition updates it on reload).
     public init(store: MetricsStore, config: @escaping @Sendable () -> ExporterConfig, telemetryPath: String = "/metrics",
                 now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
                 reload: (@Sendable () -> Result<Void, ReloadError>)? = nil, renderCache: Bool = true,
-                redactor: SecretRedactor? = nil) {
+                redactor: SecretRedactor? = nil, webConfigReloads: WebConfigReloads? = nil) {
         self.redactor = redactor
+        self.webConfigReloads = webConfigReloads
         self.store = store
         self.telemetryPath = telemetryPath
         self.now = now
         self.landing = config
         self.reload = reload
         let others = otherRequests
-        cache = renderCache ? RenderCache(store: store, now: now, extraKey: { others.value }) : nil
+        // Both only grow, so their sum changes whenever either does.
+        cache = renderCache ? RenderCache(store: store, now: now,
+                                          extraKey: { others.value &+ (webConfigReloads?.changes ?? 0) }) : nil
     }
 
     /// Routes whose landing page shows a fixed configuration.
@@ -123,6 +128,9 @@ public final class Routes: Sendable {
         let snapshot = store.snapshot()
         var renderer = MetricsRenderer()
         renderer.httpRequests = requests.withLock { $0 }
+        renderer.webConfigReloads = webConfigReloads.map {
+            (lastSuccessful: $0.lastSuccessful, successes: $0.successCount, failures: $0.failureCount)
+        }
         renderer.process = ProcessMetrics.read()
         renderer.capacityHint = Int(lastBodySize.value)
         let rendered = renderer.render(snapshot, now: now(), format: format)

@@ -23,8 +23,33 @@ import Synchronization
 /// cost among the users (a match under another name counts for nothing), and every failure is answered no earlier
 /// than the measured time of a check at that cost (the event loop holds the 401, no thread waits). Nothing is
 /// hashed at start: a cost-31 hash would otherwise hang start-up and `--config.check`.
+///
+/// `apply` swaps users and headers while the server runs: each step (`route`, the slow lane, `handle`) reads one
+/// `Policy`, so it sees the old config or the new one, never a mix of users and headers. Cached checks are keyed by
+/// the hash too, so a changed hash needs bcrypt again; a request routed just before a change that removed its hash
+/// gets the 503 with `Retry-After: 1` that a cache starting over gives, never the old hash's answer.
 public final class WebGate: Sendable {
-    public let config: WebConfig
+    /// The config in force with what is derived from it.
+    struct Policy: Sendable {
+        var config: WebConfig
+        /// The configured hash of highest cost, to check unknown users against.
+        var decoyHash: String?
+        /// The highest cost among the users: checks at it keep `failureFloor` up to date.
+        var maxCost: Int
+
+        init(_ config: WebConfig) {
+            self.config = config
+            // Sorted first, so that equal costs pick the same hash on every start.
+            let costliest = config.basicAuthUsers.sorted { $0.key < $1.key }.map(\.value)
+                .max { (Bcrypt.cost(of: $0) ?? 0) < (Bcrypt.cost(of: $1) ?? 0) }
+            maxCost = costliest.flatMap(Bcrypt.cost(of:)) ?? 0
+            decoyHash = costliest
+        }
+
+        var requiresAuth: Bool { !config.basicAuthUsers.isEmpty }
+    }
+
+    private let policy: Mutex<Policy>
     private let salt: [UInt8]
     private let verified = Mutex<Set<[UInt8]>>([])
     private let throttle: Mutex<LoginThrottle>
@@ -32,10 +57,6 @@ public final class WebGate: Sendable {
     private let pendingChecks = Atomic<Int>(0)
     /// bcrypt checks run so far, for tests of the cache.
     let bcryptRuns = Atomic<Int>(0)
-    /// The configured hash of highest cost, to check unknown users against.
-    private let decoyHash: String?
-    /// The highest cost among the users: checks at it keep `failureFloor` up to date.
-    private let maxCost: Int
     /// How long a check at `maxCost` takes: measured on the slow lane at the first failure that needs it, then
     /// smoothed over later checks at that cost (it follows the machine's load). No failure is answered sooner
     /// after its check began.
@@ -55,44 +76,56 @@ public final class WebGate: Sendable {
         self.init(config: config, throttle: LoginThrottle.Policy())
     }
 
-    init(config: WebConfig, throttle policy: LoginThrottle.Policy) {
-        self.config = config
-        throttle = Mutex(LoginThrottle(policy: policy))
+    init(config: WebConfig, throttle throttlePolicy: LoginThrottle.Policy) {
+        policy = Mutex(Policy(config))
+        throttle = Mutex(LoginThrottle(policy: throttlePolicy))
         var generator = SystemRandomNumberGenerator()
         salt = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        // Sorted first, so that equal costs pick the same hash on every start.
-        let costliest = config.basicAuthUsers.sorted { $0.key < $1.key }.map(\.value)
-            .max { (Bcrypt.cost(of: $0) ?? 0) < (Bcrypt.cost(of: $1) ?? 0) }
-        maxCost = costliest.flatMap(Bcrypt.cost(of:)) ?? 0
-        decoyHash = costliest
     }
 
-    public var requiresAuth: Bool { !config.basicAuthUsers.isEmpty }
+    /// The config in force.
+    public var config: WebConfig { current.config }
 
-    /// A server whose requests pass this gate before `next`: with users configured, `route` picks each
-    /// request's lane.
+    public var requiresAuth: Bool { current.requiresAuth }
+
+    private var current: Policy { policy.withLock { $0 } }
+
+    /// Users and headers for the next request (responses already answered or on the slow lane are not recalled).
+    public func apply(_ config: WebConfig) {
+        let next = Policy(config)
+        let costChanged = policy.withLock { state in
+            defer { state = next }
+            return state.maxCost != next.maxCost
+        }
+        // The floor was measured at the old highest cost.
+        if costChanged { failureFloor.withLock { $0 = nil } }
+    }
+
+    /// A server whose requests pass this gate before `next`: `route` picks each request's lane (users may be added
+    /// later by `apply`, so it is installed even while there are none).
     public func server(configuration: HTTPServerConfiguration, next: @escaping HTTPServer.Handler) -> HTTPServer {
         var configuration = configuration
-        if requiresAuth { configuration.route = { [self] request in route(request, next: next) } }
+        configuration.route = { [self] request in route(request, next: next) }
         return HTTPServer(configuration: configuration, handler: { [self] request in handle(request, next: next) })
     }
 
     /// On the event loop: cheap work only (base64, one SHA-256, a lookup).
     func route(_ request: HTTPRequest, next: @escaping HTTPServer.Handler) -> HTTPRoute {
-        guard requiresAuth else { return .workers }
+        let policy = current
+        guard policy.requiresAuth else { return .workers }
         guard let (user, password) = Self.basicCredentials(request.header("Authorization")) else {
-            return .respond(finish(Self.unauthorized()))
+            return .respond(finish(Self.unauthorized(), policy))
         }
-        if isVerified(user: user, password: password) { return .workers }
+        if isVerified(user: user, password: password, policy) { return .workers }
         let now = clock.now
         if pendingChecks.load(ordering: .relaxed) >= Self.maxPendingChecks {
-            return .respond(refusal(503, "too many logins being checked, retry later\n", retryAfter: .seconds(1), now: now))
+            return .respond(refusal(503, "too many logins being checked, retry later\n", retryAfter: .seconds(1), now: now, policy))
         }
         let client = LoginThrottle.client(ofAddress: request.remoteAddress)
         switch throttle.withLock({ $0.admit(client, now: now) }) {
         case .refused(let retryAfter):
             return .respond(refusal(429, "too many failed logins from this address, retry later\n",
-                                    retryAfter: retryAfter, now: now))
+                                    retryAfter: retryAfter, now: now, policy))
         case .allowed:
             pendingChecks.add(1, ordering: .relaxed)
             return .slowLane { [self] request in
@@ -104,39 +137,44 @@ public final class WebGate: Sendable {
 
     /// On the workers: only requests that need no bcrypt get here (or every request, without users).
     public func handle(_ request: HTTPRequest, next: (HTTPRequest) -> HTTPResponse) -> HTTPResponse {
-        guard requiresAuth else { return finish(next(request)) }
+        let policy = current
+        guard policy.requiresAuth else { return finish(next(request), policy) }
         guard let (user, password) = Self.basicCredentials(request.header("Authorization")) else {
-            return finish(Self.unauthorized())
+            return finish(Self.unauthorized(), policy)
         }
-        guard isVerified(user: user, password: password) else {
-            // The cache started over between `route` and here: bcrypt does not belong on these threads.
-            return refusal(503, "credentials not checked yet, retry\n", retryAfter: .seconds(1), now: clock.now)
+        guard isVerified(user: user, password: password, policy) else {
+            // The cache started over between `route` and here (or the config changed): bcrypt does not belong on
+            // these threads.
+            return refusal(503, "credentials not checked yet, retry\n", retryAfter: .seconds(1), now: clock.now, policy)
         }
-        return finish(next(request))
+        return finish(next(request), policy)
     }
 
     /// On the slow lane.
     private func checkThenServe(_ request: HTTPRequest, user: String, password: [UInt8], client: String,
                                 next: (HTTPRequest) -> HTTPResponse) -> HTTPResponse {
+        let policy = current
         let start = clock.now
-        if check(user: user, password: password) {
+        if check(user: user, password: password, policy) {
             throttle.withLock { $0.succeeded(client, now: clock.now) }
-            return finish(next(request))
+            return finish(next(request), policy)
         }
         var response = Self.unauthorized()
-        response.notBefore = start + floor()
-        return finish(response)
+        response.notBefore = start + floor(policy)
+        return finish(response, policy)
     }
 
+    func check(user: String, password: [UInt8]) -> Bool { check(user: user, password: password, current) }
+
     /// bcrypt against the user's hash, or the decoy's for an unknown name; remembers a success.
-    func check(user: String, password: [UInt8]) -> Bool {
-        let hash = config.basicAuthUsers[user]
-        guard let checkedHash = hash ?? decoyHash else { return false }
+    private func check(user: String, password: [UInt8], _ policy: Policy) -> Bool {
+        let hash = policy.config.basicAuthUsers[user]
+        guard let checkedHash = hash ?? policy.decoyHash else { return false }
         let start = clock.now
         let match = Bcrypt.verify(password: password, hash: checkedHash)
         let took = clock.now - start
         bcryptRuns.add(1, ordering: .relaxed)
-        if Bcrypt.cost(of: checkedHash) == maxCost { record(took) }
+        if Bcrypt.cost(of: checkedHash) == policy.maxCost { record(took) }
         guard match, hash != nil else { return false }
         let key = cacheKey(user: user, password: password, hash: checkedHash)
         verified.withLock {
@@ -152,9 +190,9 @@ public final class WebGate: Sendable {
 
     /// The floor, measured once with a password nobody knows when no check at `maxCost` has run yet (a failed
     /// login of a cheaper user comes first). On the slow lane only.
-    private func floor() -> Duration {
+    private func floor(_ policy: Policy) -> Duration {
         if let floor = failureFloor.withLock({ $0 }) { return floor }
-        guard let decoyHash else { return .zero }
+        guard let decoyHash = policy.decoyHash else { return .zero }
         var generator = SystemRandomNumberGenerator()
         let password = (0..<24).map { _ in UInt8.random(in: 0x21...0x7E, using: &generator) }
         let start = clock.now
@@ -163,9 +201,9 @@ public final class WebGate: Sendable {
         return failureFloor.withLock { $0 } ?? .zero
     }
 
-    private func isVerified(user: String, password: [UInt8]) -> Bool {
+    private func isVerified(user: String, password: [UInt8], _ policy: Policy) -> Bool {
         // The digest is computed for unknown names too (never cached), so this step also costs the same for both.
-        guard let hash = config.basicAuthUsers[user] ?? decoyHash else { return false }
+        guard let hash = policy.config.basicAuthUsers[user] ?? policy.decoyHash else { return false }
         let key = cacheKey(user: user, password: password, hash: hash)
         return verified.withLock { $0.contains(key) }
     }
@@ -175,17 +213,18 @@ public final class WebGate: Sendable {
                      headers: [("WWW-Authenticate", "Basic realm=\"\(realm)\", charset=\"UTF-8\"")])
     }
 
-    private func refusal(_ status: Int, _ message: String, retryAfter: Duration, now: ContinuousClock.Instant) -> HTTPResponse {
+    private func refusal(_ status: Int, _ message: String, retryAfter: Duration, now: ContinuousClock.Instant,
+                         _ policy: Policy) -> HTTPResponse {
         let seconds = max(1, Int((retryAfter / .seconds(1)).rounded(.up)))
         var response = HTTPResponse(status: status, contentType: "text/plain; charset=utf-8", body: message,
                                     headers: [("Retry-After", String(seconds))])
         response.notBefore = now + min(Self.refusalHold, retryAfter)
-        return finish(response)
+        return finish(response, policy)
     }
 
-    private func finish(_ response: HTTPResponse) -> HTTPResponse {
+    private func finish(_ response: HTTPResponse, _ policy: Policy) -> HTTPResponse {
         var response = response
-        for field in config.headers { response.headers.append((field.name, field.value)) }
+        for field in policy.config.headers { response.headers.append((field.name, field.value)) }
         return response
     }
 
