@@ -13,9 +13,9 @@ import Testing
 @testable import RunStore
 @testable import Serving
 
-/// A vendor that echoes the credential back, in every framing vendors were seen to use (the message, a header echo, quotes, key=value, JSON) and a few more, for inline, file,
-/// environment and rotated-file credentials: no log line, reload answer, check output, metrics page or landing
-/// page may show it.
+/// A vendor that echoes the credential back, in every framing vendors were seen to use (in a sentence, a header
+/// echo, quotes, key=value, JSON) and a few more, for inline, file, environment and rotated-file credentials: no
+/// log line, reload answer, check output, metrics page or landing page may show it.
 @Suite(.requires(.exporter),
        .timeLimit(.minutes(2)))
 struct SecretEchoTests {
