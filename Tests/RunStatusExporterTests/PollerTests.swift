@@ -40,18 +40,6 @@ final class FakeFetcher: Fetcher {
                      pollInterval: interval, terminalPollInterval: 600, timeout: 1)
     }
 
-    /// Runs a poller until `fetcher` saw `requests` requests (bounded: the suite may be busy), then `settle` seconds more.
-    static func run(_ config: ExporterConfig, _ fetcher: FakeFetcher, clock: ManualClock, until requests: Int,
-                    settle: Double) async -> MetricsStore {
-        let store = MetricsStore(config: config)
-        let poller = Poller(store: store, fetcher: fetcher, logger: LogCapture().logger, now: clock.closure)
-        poller.start(config)
-        _ = await eventually(timeout: 30) { fetcher.count >= requests }
-        try? await Task.sleep(for: .seconds(settle))
-        await poller.stop()
-        return store
-    }
-
     @Test func retryAfterIsHonoured() async {
         let fetcher = FakeFetcher { _, n in
             n == 1 ? .success(VendorResponse(status: 429, headers: ["Retry-After": "120"], text: #"{"code":"rate_limited","message":"slow down"}"#))
