@@ -90,21 +90,13 @@ public final class TestClient: @unchecked Sendable {  // used by one thread at a
             address.sin6_family = sa_family_t(AF_INET6)
             address.sin6_port = port.bigEndian
             inet_pton(AF_INET6, host, &address.sin6_addr)
-            status = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                }
-            }
+            status = Self.connect(fd, to: &address)
         } else {
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = port.bigEndian
             inet_pton(AF_INET, host, &address.sin_addr)
-            status = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
+            status = Self.connect(fd, to: &address)
         }
         guard status == 0 else {
             let code = errno
@@ -114,6 +106,15 @@ public final class TestClient: @unchecked Sendable {  // used by one thread at a
     }
 
     deinit { if !isClosed { Glibc.close(fd) } }
+
+    /// `connect(2)` with an IPv4 or IPv6 address, whose size is the address type's.
+    private static func connect<Address>(_ fd: Int32, to address: inout Address) -> Int32 {
+        withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<Address>.size))
+            }
+        }
+    }
 
     /// Binds an IPv4 socket to `source` with any port; nil when done, else why not.
     static func bind(_ fd: Int32, to source: String) -> String? {
