@@ -500,7 +500,7 @@ final class EventLoop: @unchecked Sendable {
                 // Nothing else is queued on this connection, so the socket buffer takes it whole; should it not,
                 // the client sends its body after its own short wait anyway.
                 if let tls = connection.tls {
-                    _ = bytes.withUnsafeBytes { tls.write($0) }
+                    bytes.withUnsafeBytes { tls.enqueue($0) }
                 } else {
                     _ = bytes.withUnsafeBytes { Glibc.send(connection.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 }
@@ -638,9 +638,9 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
-    /// One `SSL_write` of what remains. The head goes out in one record with the start of the body (a small
-    /// response whole, as plaintext sends it in one sendmsg), not in a record and a write(2) of its own; a retry
-    /// after `wantWrite` copies and passes the same bytes again.
+    /// One `TLSSession.write` of what remains (up to its budget, in one send). A head shorter than a record goes out
+    /// in one record with the start of the body (a small response whole, as plaintext sends it in one sendmsg); a
+    /// retry after `wantWrite` passes the same bytes again.
     private func send(_ output: HTTPConnectionState.Output, on connection: Connection, through tls: TLSSession,
                       now: HTTPConnectionState.Moment) -> HTTPConnectionState.Action? {
         let progress: TLSSession.Progress
@@ -650,12 +650,17 @@ final class EventLoop: @unchecked Sendable {
             output.head.withUnsafeBytes { head in
                 tlsWriteBuffer.baseAddress!.copyMemory(from: head.baseAddress! + output.sent, byteCount: headPart)
             }
-            output.body.withUnsafeBytes { body in
+            progress = output.body.withUnsafeBytes { body in
                 (tlsWriteBuffer.baseAddress! + headPart).copyMemory(from: body.baseAddress!, byteCount: bodyPart)
+                return tls.write(UnsafeRawBufferPointer(rebasing: tlsWriteBuffer[0..<(headPart + bodyPart)]),
+                                 UnsafeRawBufferPointer(rebasing: body[bodyPart...]))
             }
-            progress = tls.write(UnsafeRawBufferPointer(rebasing: tlsWriteBuffer[0..<(headPart + bodyPart)]))
-        } else if output.sent < output.head.count {
-            progress = output.head.withUnsafeBytes { tls.write(UnsafeRawBufferPointer(rebasing: $0[output.sent...])) }
+        } else if headPart > 0 {
+            progress = output.head.withUnsafeBytes { head in
+                output.body.withUnsafeBytes { body in
+                    tls.write(UnsafeRawBufferPointer(rebasing: head[output.sent...]), body)
+                }
+            }
         } else {
             let offset = output.sent - output.head.count
             progress = output.body.withUnsafeBytes { tls.write(UnsafeRawBufferPointer(rebasing: $0[offset...])) }

@@ -14,7 +14,10 @@ public final class TLSClientContext: @unchecked Sendable {
         _ = TLSServerContext.ignoreBrokenPipes
         guard let context = SSL_CTX_new(TLS_client_method()) else { throw .openSSL(key: nil, "cannot create a TLS context") }
         SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nil)
-        if readAhead { copenssl_ctx_set_read_ahead(context) }
+        if readAhead {
+            copenssl_ctx_set_read_ahead(context)
+            SSL_CTX_set_default_read_buffer_len(context, 256 * 1024)
+        }
         _ = copenssl_ctx_set_alpn_protos_http11(context)
         if let certificate, let privateKey {
             do throws(TLSError) {
@@ -43,6 +46,6 @@ public final class TLSClientContext: @unchecked Sendable {
         }
         if let serverName, !serverName.isEmpty { _ = copenssl_set_tlsext_host_name(ssl, serverName) }
         SSL_set_connect_state(ssl)
-        return TLSSession(client: ssl)
+        return TLSSession(client: ssl, fd: fd)
     }
 }

@@ -1,4 +1,5 @@
 import COpenSSL
+import Glibc
 
 /// One TLS connection over a socket (OpenSSL's `SSL`), driven by its owner: the event loop for a non-blocking
 /// server connection, a blocking probe for a client. Not thread-safe: one thread uses it at a time.
@@ -20,48 +21,125 @@ public final class TLSSession {
     let ssl: OpaquePointer
     public private(set) var handshakeDone = false
     private var shutDown = false
+    /// A server's output: records gather here and leave in one send(2) (see `write`). Nil for a client, whose
+    /// OpenSSL writes to the socket itself.
+    private let gathered: OpaquePointer?
+    private let fd: Int32
+    /// Plaintext bytes of the last `write` already encrypted into `gathered`, reported once they are sent.
+    private var committed = 0
+
+    /// Plaintext taken by one `write`: eight full records, one send(2) where the socket takes them all. Bounds what
+    /// a connection whose client stopped reading holds besides the kernel's socket buffer.
+    public static let writeBudget = 128 * 1024
 
     /// A server connection on the accepted socket `fd` (which the owner keeps and closes).
     public init(server context: TLSServerContext, fd: Int32) throws(TLSError) {
         guard let ssl = SSL_new(context.context) else { throw .openSSL(key: nil, "cannot create a TLS connection") }
-        guard SSL_set_fd(ssl, fd) == 1 else {
+        var gathered: OpaquePointer?
+        guard copenssl_set_gathering_bios(ssl, fd, &gathered) == 1, let gathered else {
             SSL_free(ssl)
             throw .openSSL(key: nil, "cannot attach a TLS connection to its socket")
         }
         SSL_set_accept_state(ssl)
         self.ssl = ssl
+        self.gathered = gathered
+        self.fd = fd
     }
 
-    init(client ssl: OpaquePointer) {
+    init(client ssl: OpaquePointer, fd: Int32) {
         self.ssl = ssl
+        self.gathered = nil
+        self.fd = fd
     }
 
     deinit {
         SSL_free(ssl)
     }
 
-    /// Drives the handshake on; `.done(0)` once it completed.
+    /// Drives the handshake on; `.done(0)` once it completed and its last flight is sent. A failure's alert is
+    /// sent best effort.
     public func handshake() -> Progress {
-        if handshakeDone { return .done(0) }
-        let result = SSL_do_handshake(ssl)
-        if result == 1 {
+        if !handshakeDone {
+            let result = SSL_do_handshake(ssl)
+            guard result == 1 else {
+                let outcome = progress(after: result)
+                let sending = flush()
+                if case .wantRead = outcome, case .wantWrite = sending { return .wantWrite }
+                return outcome
+            }
             handshakeDone = true
-            return .done(0)
         }
-        return progress(after: result)
+        return flush()
     }
 
-    /// Decrypted bytes into `buffer`.
+    /// Decrypted bytes into `buffer`. What reading made OpenSSL write (a key update's answer) goes out best effort,
+    /// or with the next write.
     public func read(into buffer: UnsafeMutableRawBufferPointer) -> Progress {
         let result = SSL_read(ssl, buffer.baseAddress, Int32(clamping: buffer.count))
-        return result > 0 ? .done(Int(result)) : progress(after: result)
+        let outcome = result > 0 ? Progress.done(Int(result)) : progress(after: result)
+        _ = flush()
+        return outcome
     }
 
-    /// Encrypts and sends a part of `bytes` (at least one record's worth, or all when the socket takes it).
-    public func write(_ bytes: UnsafeRawBufferPointer) -> Progress {
-        guard !bytes.isEmpty else { return .done(0) }
-        let result = SSL_write(ssl, bytes.baseAddress, Int32(clamping: bytes.count))
-        return result > 0 ? .done(Int(result)) : progress(after: result)
+    /// Encrypts and sends a part of `first` then `second`, as if they were one buffer: a client's at least a
+    /// record, a server's up to `writeBudget`, gathered and sent with one send(2). `.wantWrite`: call again with
+    /// the same bytes once the socket is writable (OpenSSL's own rule for a retried write); `.done(n)` only
+    /// once those n bytes are on their way.
+    public func write(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) -> Progress {
+        guard gathered != nil else {
+            let bytes = first.isEmpty ? second : first
+            guard !bytes.isEmpty else { return .done(0) }
+            let result = SSL_write(ssl, bytes.baseAddress, Int32(clamping: bytes.count))
+            return result > 0 ? .done(Int(result)) : progress(after: result)
+        }
+        if committed == 0 {
+            let total = first.count + second.count
+            guard total > 0 else { return .done(0) }
+            let budget = min(total, Self.writeBudget)
+            copenssl_gather_reserve(gathered, budget + budget / 16 + 64)
+            while committed < budget {
+                let (part, offset) = committed < first.count ? (first, committed) : (second, committed - first.count)
+                let count = min(part.count - offset, budget - committed)
+                let result = SSL_write(ssl, part.baseAddress! + offset, Int32(clamping: count))
+                guard result > 0 else {
+                    if committed > 0 { break }
+                    return progress(after: result)
+                }
+                committed += Int(result)
+            }
+        }
+        let sending = flush()
+        guard case .done = sending else { return sending }
+        defer { committed = 0 }
+        return .done(committed)
+    }
+
+    /// Bytes to send without waiting for them (a `100 Continue`): they leave now if the socket takes them, else
+    /// ahead of the next write.
+    public func enqueue(_ bytes: UnsafeRawBufferPointer) {
+        guard !bytes.isEmpty else { return }
+        _ = SSL_write(ssl, bytes.baseAddress, Int32(clamping: bytes.count))
+        ERR_clear_error()
+        _ = flush()
+    }
+
+    /// Sends what OpenSSL gathered: `.done(0)` when nothing is left, `.wantWrite` when the socket is full.
+    private func flush() -> Progress {
+        guard let gathered else { return .done(0) }
+        while true {
+            var bytes: UnsafePointer<UInt8>?
+            let count = copenssl_gather_pending(gathered, &bytes)
+            guard count > 0, let bytes else { return .done(0) }
+            let sent = Glibc.send(fd, bytes, count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            if sent > 0 {
+                copenssl_gather_consume(gathered, sent)
+                continue
+            }
+            let code = errno
+            if sent < 0 && code == EINTR { continue }
+            if sent < 0 && (code == EAGAIN || code == EWOULDBLOCK) { return .wantWrite }
+            return .failed(sent < 0 ? String(cString: strerror(code)) : "the socket took nothing")
+        }
     }
 
     /// Input OpenSSL has already taken from the socket but not handed out: poll(2) will not report it.
@@ -72,6 +150,7 @@ public final class TLSSession {
         guard handshakeDone, !shutDown else { return }
         shutDown = true
         if SSL_shutdown(ssl) < 0 { ERR_clear_error() }
+        _ = flush()
     }
 
     /// The protocol ALPN settled on, if any.

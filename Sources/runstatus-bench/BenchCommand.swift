@@ -116,7 +116,7 @@ enum BenchCommand {
         guard let kind = options.tlsLoad else { return 2 }
         let load = TLSLoadGenerator(port: options.port, kind: kind,
                                     connections: kind == .idle ? options.idleTLSClients : options.clients,
-                                    tls: !options.plaintextLoad)
+                                    tls: !options.plaintextLoad, gzip: options.gzipLoad)
         let report = await OffThread.run { load.run(seconds: options.duration) }
         guard let json = try? JSONEncoder().encode(report) else { return 1 }
         print(String(decoding: json, as: UTF8.self))

@@ -44,6 +44,8 @@ struct BenchOptions: Sendable {
     var tlsLoad: TLSLoadGenerator.Kind?
     var port: UInt16 = 0
     var plaintextLoad = false
+    /// For a `--tls-load` child: request gzip, as Prometheus does.
+    var gzipLoad = false
     var help = false
 
     enum Phase: String, Sendable, CaseIterable {
@@ -169,6 +171,7 @@ struct BenchOptions: Sendable {
                 o.tlsLoad = kind
             case "--port": o.port = try number(try next(), UInt16.self)
             case "--plaintext": o.plaintextLoad = true
+            case "--gzip": o.gzipLoad = true
             case "--measure": o.mode = .measure
             case "--serve-simulator": o.mode = .serveSimulator
             case "--help", "-h": o.help = true

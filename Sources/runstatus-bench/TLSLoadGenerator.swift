@@ -17,6 +17,8 @@ struct TLSLoadGenerator: Sendable {
     var kind: Kind
     var connections: Int
     var tls: Bool
+    /// Ask for the body as Prometheus does (`Accept-Encoding: gzip`), or as it is.
+    var gzip = false
     var path = "/metrics"
 
     struct Report: Codable, Sendable {
@@ -67,7 +69,8 @@ struct TLSLoadGenerator: Sendable {
         } else {
             context = nil
         }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: localhost:\(port)\r\nUser-Agent: runstatus-bench\r\n\r\n".utf8)
+        let encoding = gzip ? "Accept-Encoding: gzip\r\n" : ""
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: localhost:\(port)\r\nUser-Agent: runstatus-bench\r\n\(encoding)\r\n".utf8)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
         defer { buffer.deallocate() }
 
