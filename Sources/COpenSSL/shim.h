@@ -8,6 +8,8 @@
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <sys/socket.h>
 
 static inline long copenssl_ctx_set_min_version(SSL_CTX *ctx, int version) {
     return SSL_CTX_set_min_proto_version(ctx, version);
@@ -32,6 +34,7 @@ static inline uint64_t copenssl_default_options(void) {
     return SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION;
 }
 static inline uint64_t copenssl_op_cipher_server_preference(void) { return SSL_OP_CIPHER_SERVER_PREFERENCE; }
+static inline uint64_t copenssl_op_prioritize_chacha(void) { return SSL_OP_PRIORITIZE_CHACHA; }
 static inline long copenssl_default_mode(void) {
     // Partial writes: a response goes out record by record as the socket takes it; the buffers are the
     // response's own and stay put between retries. Idle connections give their read and write buffers back.
@@ -142,34 +145,85 @@ static inline void copenssl_last_error(char *buffer, size_t size) {
 
 // MARK: - Gathered output
 
-/// Ciphertext OpenSSL has written and the owner has not yet sent: a write BIO that never blocks, so that the records
-/// of a large response leave in one send(2) instead of one write(2) per 16 KB record (on loopback each send costs a
-/// trip through both ends' TCP stacks and a wake-up of the reader). Empty, it holds no memory.
+/// Ciphertext OpenSSL has written and the owner has not yet sent, so that the records of a large response leave in
+/// one send(2) instead of one write(2) per 16 KB record (on loopback each send costs a trip through both ends' TCP
+/// stacks and a wake-up of the reader). Records gather in one buffer per thread, reused by every connection that
+/// thread drives: a flush that sends them all allocates nothing. Only what the socket would not take moves to the
+/// connection's own buffer, freed once sent, so an idle connection holds nothing.
 typedef struct {
     unsigned char *bytes;
     size_t start, end, capacity;
+} copenssl_bytes;
+
+typedef struct {
+    copenssl_bytes own;
 } copenssl_gathered;
+
+/// The thread's shared buffer and the BIO whose bytes it holds (NULL when empty). A function's statics: Swift
+/// imports no C global defined in a header.
+static inline copenssl_bytes *copenssl_gather_scratch(BIO ***owner) {
+    static __thread copenssl_bytes scratch;
+    static __thread BIO *scratchOwner;
+    static __thread BIO **scratchOwnerSlot;
+    scratchOwnerSlot = &scratchOwner;
+    *owner = scratchOwnerSlot;
+    return &scratch;
+}
+
+static int copenssl_bytes_append(copenssl_bytes *b, const unsigned char *data, size_t length) {
+    size_t need = b->end + length;
+    if (need > b->capacity && b->start > 0) {
+        memmove(b->bytes, b->bytes + b->start, b->end - b->start);
+        b->end -= b->start;
+        b->start = 0;
+        need = b->end + length;
+    }
+    if (need > b->capacity) {
+        size_t capacity = b->capacity > 0 ? b->capacity : 16384;
+        while (capacity < need) capacity *= 2;
+        unsigned char *grown = realloc(b->bytes, capacity);
+        if (grown == NULL) return 0;
+        b->bytes = grown;
+        b->capacity = capacity;
+    }
+    memcpy(b->bytes + b->end, data, length);
+    b->end += length;
+    return 1;
+}
+
+static void copenssl_bytes_free(copenssl_bytes *b) {
+    free(b->bytes);
+    b->bytes = NULL;
+    b->start = b->end = b->capacity = 0;
+}
+
+/// Moves what the thread's buffer holds to its owner's own buffer (a flush that could not send it all, or one
+/// that never came): bytes never leave on another connection's socket.
+static int copenssl_gather_spill(void) {
+    BIO **owner;
+    copenssl_bytes *scratch = copenssl_gather_scratch(&owner);
+    int ok = 1;
+    if (*owner != NULL && scratch->end > scratch->start) {
+        copenssl_gathered *g = BIO_get_data(*owner);
+        ok = g != NULL && copenssl_bytes_append(&g->own, scratch->bytes + scratch->start, scratch->end - scratch->start);
+    }
+    scratch->start = scratch->end = 0;
+    *owner = NULL;
+    return ok;
+}
 
 static int copenssl_gather_write(BIO *bio, const char *data, int length) {
     copenssl_gathered *g = BIO_get_data(bio);
     if (g == NULL || length < 0) return -1;
-    size_t need = g->end + (size_t)length;
-    if (need > g->capacity && g->start > 0) {
-        memmove(g->bytes, g->bytes + g->start, g->end - g->start);
-        g->end -= g->start;
-        g->start = 0;
-        need = g->end + (size_t)length;
+    BIO **owner;
+    copenssl_bytes *scratch = copenssl_gather_scratch(&owner);
+    if (*owner != NULL && *owner != bio && !copenssl_gather_spill()) return -1;
+    // Bytes already waiting in the connection's own buffer go first: new ones queue behind them.
+    if (g->own.end > g->own.start) {
+        return copenssl_bytes_append(&g->own, (const unsigned char *)data, (size_t)length) ? length : -1;
     }
-    if (need > g->capacity) {
-        size_t capacity = g->capacity > 0 ? g->capacity : 4096;
-        while (capacity < need) capacity *= 2;
-        unsigned char *grown = realloc(g->bytes, capacity);
-        if (grown == NULL) return -1;
-        g->bytes = grown;
-        g->capacity = capacity;
-    }
-    memcpy(g->bytes + g->end, data, (size_t)length);
-    g->end += (size_t)length;
+    if (!copenssl_bytes_append(scratch, (const unsigned char *)data, (size_t)length)) return -1;
+    *owner = bio;
     return length;
 }
 
@@ -179,14 +233,9 @@ static int copenssl_gather_read(BIO *bio, char *data, int length) {
 }
 
 static long copenssl_gather_ctrl(BIO *bio, int command, long number, void *pointer) {
-    (void)number; (void)pointer;
-    copenssl_gathered *g = BIO_get_data(bio);
-    switch (command) {
-    case BIO_CTRL_FLUSH: return 1;  // the owner sends; OpenSSL's flush only marks the end of a flight
-    case BIO_CTRL_WPENDING:
-    case BIO_CTRL_PENDING: return g ? (long)(g->end - g->start) : 0;
-    default: return 0;
-    }
+    (void)bio; (void)number; (void)pointer;
+    // The owner sends; OpenSSL's flush only marks the end of a flight.
+    return command == BIO_CTRL_FLUSH ? 1 : 0;
 }
 
 static int copenssl_gather_create(BIO *bio) {
@@ -198,13 +247,22 @@ static int copenssl_gather_create(BIO *bio) {
 }
 
 static int copenssl_gather_destroy(BIO *bio) {
+    BIO **owner;
+    copenssl_bytes *scratch = copenssl_gather_scratch(&owner);
+    if (*owner == bio) {
+        scratch->start = scratch->end = 0;
+        *owner = NULL;
+    }
     copenssl_gathered *g = BIO_get_data(bio);
-    if (g) { free(g->bytes); free(g); }
+    if (g) {
+        copenssl_bytes_free(&g->own);
+        free(g);
+    }
     BIO_set_data(bio, NULL);
     return 1;
 }
 
-/// The one method, made once (a function's static: Swift imports no C global defined in a header).
+/// The one method, made once.
 static inline BIO_METHOD **copenssl_gather_method_slot(void) {
     static BIO_METHOD *method;
     return &method;
@@ -228,33 +286,37 @@ static inline BIO *copenssl_gather_new(void) {
     return method ? BIO_new(method) : NULL;
 }
 
-/// The gathered bytes not yet sent (their count, and where they start).
-static inline size_t copenssl_gather_pending(BIO *bio, const unsigned char **bytes) {
+/// Sends what `bio` gathered to `fd`, its own buffer first: 1 all sent, 0 the socket is full (the rest is kept), -1
+/// an error (errno says which).
+static inline int copenssl_gather_flush(BIO *bio, int fd) {
     copenssl_gathered *g = BIO_get_data(bio);
-    *bytes = g ? g->bytes + g->start : NULL;
-    return g ? g->end - g->start : 0;
-}
-
-/// The first `count` pending bytes were sent. Once none are left the buffer is freed: an idle connection keeps nothing.
-static inline void copenssl_gather_consume(BIO *bio, size_t count) {
-    copenssl_gathered *g = BIO_get_data(bio);
-    if (g == NULL) return;
-    g->start += count < g->end - g->start ? count : g->end - g->start;
-    if (g->start == g->end) {
-        free(g->bytes);
-        g->bytes = NULL;
-        g->start = g->end = g->capacity = 0;
+    if (g == NULL) return -1;
+    BIO **owner;
+    copenssl_bytes *scratch = copenssl_gather_scratch(&owner);
+    copenssl_bytes *queues[2] = { &g->own, *owner == bio ? scratch : NULL };
+    for (int i = 0; i < 2; i++) {
+        copenssl_bytes *q = queues[i];
+        while (q != NULL && q->end > q->start) {
+            ssize_t sent = send(fd, q->bytes + q->start, q->end - q->start, MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (sent > 0) {
+                q->start += (size_t)sent;
+                continue;
+            }
+            if (sent < 0 && errno == EINTR) continue;
+            if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                if (*owner == bio && !copenssl_gather_spill()) { errno = ENOMEM; return -1; }
+                return 0;
+            }
+            if (sent == 0) errno = EPIPE;
+            return -1;
+        }
     }
-}
-
-/// Room for `count` more bytes, allocated once rather than by doubling record by record.
-static inline void copenssl_gather_reserve(BIO *bio, size_t count) {
-    copenssl_gathered *g = BIO_get_data(bio);
-    if (g == NULL || g->end + count <= g->capacity) return;
-    unsigned char *grown = realloc(g->bytes, g->end + count);
-    if (grown == NULL) return;
-    g->bytes = grown;
-    g->capacity = g->end + count;
+    copenssl_bytes_free(&g->own);
+    if (*owner == bio) {
+        scratch->start = scratch->end = 0;
+        *owner = NULL;
+    }
+    return 1;
 }
 
 /// The server reads straight from the socket and writes through a gathering BIO.

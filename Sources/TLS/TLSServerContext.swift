@@ -42,6 +42,15 @@ public final class TLSServerContext: @unchecked Sendable {
         signal(SIGPIPE, SIG_IGN)
     }()
 
+    /// Go's default TLS 1.2 suites in Go's order (what exporter-toolkit offers when `cipher_suites` is not set):
+    /// ECDHE only, AES-128-GCM first, the cheapest to encrypt on AES hardware.
+    static let goTLS12Suites = ["ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
+                                "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+                                "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+                                "ECDHE-ECDSA-AES128-SHA", "ECDHE-RSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA", "ECDHE-RSA-AES256-SHA"]
+    /// TLS 1.3 in Go's order (not configurable, as in Go): OpenSSL's own puts AES-256 first, a quarter slower here.
+    static let goTLS13Suites = ["TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_256_GCM_SHA384"]
+
     private static func policyCode(_ auth: TLSServerSettings.ClientAuth) -> Int32 {
         switch auth {
         case .noClientCert: 0
@@ -54,7 +63,8 @@ public final class TLSServerContext: @unchecked Sendable {
 
     private static func configure(_ context: OpaquePointer, _ settings: TLSServerSettings) throws(TLSError) {
         var options = copenssl_default_options()
-        if settings.preferServerCipherSuites { options |= copenssl_op_cipher_server_preference() }
+        // Go's server order, and like Go, ChaCha20 first for a client that puts it first (one without AES hardware).
+        if settings.preferServerCipherSuites { options |= copenssl_op_cipher_server_preference() | copenssl_op_prioritize_chacha() }
         SSL_CTX_set_options(context, options)
         _ = copenssl_ctx_set_mode(context, copenssl_default_mode())
         // One recv takes whatever records have arrived, not a header and then a body each: fewer system calls. The
@@ -66,10 +76,11 @@ public final class TLSServerContext: @unchecked Sendable {
         guard copenssl_ctx_set_max_version(context, settings.maxVersion.wire) == 1 else {
             throw .openSSL(key: "max_version", "\(settings.maxVersion.rawValue) is not supported by this OpenSSL")
         }
-        if !settings.cipherSuites.isEmpty,
-           SSL_CTX_set_cipher_list(context, settings.cipherSuites.joined(separator: ":")) != 1 {
+        let suites = settings.cipherSuites.isEmpty ? Self.goTLS12Suites : settings.cipherSuites
+        if SSL_CTX_set_cipher_list(context, suites.joined(separator: ":")) != 1 {
             throw .openSSL(key: "cipher_suites", "none of the suites is available in this OpenSSL")
         }
+        _ = SSL_CTX_set_ciphersuites(context, Self.goTLS13Suites.joined(separator: ":"))
         if !settings.curves.isEmpty, copenssl_ctx_set_groups_list(context, settings.curves.joined(separator: ":")) != 1 {
             throw .openSSL(key: "curve_preferences", "not available in this OpenSSL")
         }

@@ -96,14 +96,15 @@ public final class TLSSession {
             let total = first.count + second.count
             guard total > 0 else { return .done(0) }
             let budget = min(total, Self.writeBudget)
-            copenssl_gather_reserve(gathered, budget + budget / 16 + 64)
             while committed < budget {
                 let (part, offset) = committed < first.count ? (first, committed) : (second, committed - first.count)
                 let count = min(part.count - offset, budget - committed)
                 let result = SSL_write(ssl, part.baseAddress! + offset, Int32(clamping: count))
                 guard result > 0 else {
                     if committed > 0 { break }
-                    return progress(after: result)
+                    let outcome = progress(after: result)
+                    _ = flush()  // an alert, best effort
+                    return outcome
                 }
                 committed += Int(result)
             }
@@ -126,19 +127,10 @@ public final class TLSSession {
     /// Sends what OpenSSL gathered: `.done(0)` when nothing is left, `.wantWrite` when the socket is full.
     private func flush() -> Progress {
         guard let gathered else { return .done(0) }
-        while true {
-            var bytes: UnsafePointer<UInt8>?
-            let count = copenssl_gather_pending(gathered, &bytes)
-            guard count > 0, let bytes else { return .done(0) }
-            let sent = Glibc.send(fd, bytes, count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
-            if sent > 0 {
-                copenssl_gather_consume(gathered, sent)
-                continue
-            }
-            let code = errno
-            if sent < 0 && code == EINTR { continue }
-            if sent < 0 && (code == EAGAIN || code == EWOULDBLOCK) { return .wantWrite }
-            return .failed(sent < 0 ? String(cString: strerror(code)) : "the socket took nothing")
+        switch copenssl_gather_flush(gathered, fd) {
+        case 1: return .done(0)
+        case 0: return .wantWrite
+        default: return .failed(String(cString: strerror(errno)))
         }
     }
 

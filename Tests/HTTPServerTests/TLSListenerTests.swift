@@ -39,6 +39,10 @@ struct TLSListenerTests {
                 #expect(tls13.output.contains("TLSv1.3"), "\(tls13.output)")
                 let tls12 = try await sClient(port: port, ["-tls1_2"])
                 #expect(tls12.output.contains("Protocol  : TLSv1.2") || tls12.output.contains("TLSv1.2"), "\(tls12.output)")
+                // Go's order, the server's choice: AES-128-GCM, though OpenSSL's client lists AES-256 first.
+                #expect(tls13.output.contains("Cipher is TLS_AES_128_GCM_SHA256"), "\(tls13.output)")
+                #expect(tls12.output.contains("Cipher is ECDHE-ECDSA-AES128-GCM-SHA256")
+                        || tls12.output.contains("Cipher is ECDHE-RSA-AES128-GCM-SHA256"), "\(tls12.output)")
 
                 // The client allows TLS 1.1 (security level 0): the refusal is the server's.
                 let failuresBefore = server.counters.tlsHandshakeFailures
@@ -209,6 +213,56 @@ struct TLSListenerTests {
                 #expect(received.count == end + size, "\(received.count - end) body bytes for \(size)")
                 let firstDifference = zip(received[end...], body).enumerated().first { $0.element.0 != $0.element.1 }?.offset
                 #expect(firstDifference == nil, "the body differs from what was sent from byte \(firstDifference ?? -1) on")
+            }
+        }
+    }
+
+    /// Records wait in one buffer per listener thread until sent; what a full socket does not take moves to its own
+    /// connection. Two readers that fall behind, read in turn, each get exactly their own bytes.
+    @Test func twoSlowReadersEachGetTheirOwnBytes() async throws {
+        let size = 6 << 20  // more than the kernel lets a socket buffer hold (4 MB): the server finds it full
+        @Sendable func body(_ target: String) -> [UInt8] {
+            let seed = UInt8(truncatingIfNeeded: target.utf8.last ?? 0)
+            return (0..<size).map { UInt8(truncatingIfNeeded: $0 % 241) &+ seed }
+        }
+        try await withCertificates { certificates in
+            let context = try TLSServerContext(settings: TLSServerSettings(certificate: .file(certificates.serverCertificate),
+                                                                           privateKey: .file(certificates.serverKey)))
+            try await withServer({ $0.tls = context }, handler: { HTTPResponse(status: 200, body: body($0.target)) }) { _, port in
+                let received: [[UInt8]] = try await onThread {
+                    var sessions: [(TestClient, TLSSession)] = []
+                    for target in ["/a", "/b"] {
+                        let connection = try TestClient.connectNow(port: port)
+                        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+                        setsockopt(connection.fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                        var small: Int32 = 64 * 1024  // the server's sends soon find the socket full
+                        setsockopt(connection.fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+                        let session = try TLSClientContext().session(fd: connection.fd, serverName: "localhost")
+                        guard session.handshake() == .done(0) else { throw TestFailure("handshake failed") }
+                        let request = Array("GET \(target) HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+                        guard request.withUnsafeBytes({ session.write($0) }) == .done(request.count) else { throw TestFailure("write failed") }
+                        sessions.append((connection, session))
+                    }
+                    var received: [[UInt8]] = [[], []]
+                    var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+                    func complete(_ bytes: [UInt8]) -> Bool {
+                        guard let end = bytes.firstRange(of: Array("\r\n\r\n".utf8))?.upperBound else { return false }
+                        return bytes.count >= end + size
+                    }
+                    while !received.allSatisfy(complete) {
+                        for index in sessions.indices where !complete(received[index]) {
+                            guard case .done(let count) = chunk.withUnsafeMutableBytes({ sessions[index].1.read(into: $0) }) else {
+                                throw TestFailure("connection \(index) ended after \(received[index].count) bytes")
+                            }
+                            received[index].append(contentsOf: chunk[0..<count])
+                        }
+                    }
+                    return received
+                }
+                for (index, target) in ["/a", "/b"].enumerated() {
+                    let end = try #require(received[index].firstRange(of: Array("\r\n\r\n".utf8))?.upperBound)
+                    #expect(Array(received[index][end...]) == body(target), "\(target): the body differs from its own")
+                }
             }
         }
     }
