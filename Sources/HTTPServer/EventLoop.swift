@@ -25,6 +25,9 @@ final class EventLoop: @unchecked Sendable {
         /// Socket readiness the TLS layer waits for before anything else can go on (the handshake, a read that
         /// must write first, a write that must read first); nil: what `state` wants.
         var tlsWaitsFor: Int16?
+        /// In `handshakeGate`, running its handshake or waiting for a slot (then not polled, `tls` nil).
+        var inHandshakeGate = false
+        var waitsForHandshakeSlot = false
 
         init(fd: Int32, id: UInt64, peer: SocketAddress, refused: Bool, state: HTTPConnectionState) {
             self.fd = fd
@@ -67,6 +70,8 @@ final class EventLoop: @unchecked Sendable {
     private var connections: [Int32: Connection] = [:]
     /// The open (not refused) connections by standing, to pick who gives way at the cap.
     private var evictionTable: ConnectionEvictionTable<Int32>
+    /// Which TLS connections may run their handshake now.
+    private var handshakeGate: HandshakeGate<Int32>
     private var openCount = 0
     private var lingeringRefused = 0
     private var nextID: UInt64 = 1
@@ -101,6 +106,7 @@ final class EventLoop: @unchecked Sendable {
         connectionCap = FileDescriptorLimit.connectionCap(configured: configuration.maxConnections,
                                                           limit: FileDescriptorLimit.current)
         evictionTable = ConnectionEvictionTable(cap: connectionCap)
+        handshakeGate = HandshakeGate(limit: configuration.maxConcurrentHandshakes, patience: configuration.handshakePatience)
         servesTLS = configuration.tls != nil
         tlsContext = Mutex(configuration.tls)
     }
@@ -151,8 +157,10 @@ final class EventLoop: @unchecked Sendable {
             var wakeAt = stopDeadline ?? acceptPausedUntil
             if let until = acceptPausedUntil { wakeAt = min(wakeAt ?? until, until) }
             if let due = held.nextDue { wakeAt = min(wakeAt ?? due, due) }
+            if let due = handshakeGate.nextDeadline() { wakeAt = min(wakeAt ?? due, due) }
             for connection in connections.values {
                 if let deadline = connection.state.deadline { wakeAt = min(wakeAt ?? deadline, deadline) }
+                if connection.waitsForHandshakeSlot { continue }
                 var events: Int16 = 0
                 if connection.state.wantsInput { events |= Int16(POLLIN) }
                 if connection.state.wantsOutput { events |= Int16(POLLOUT) }
@@ -214,8 +222,13 @@ final class EventLoop: @unchecked Sendable {
             for connection in Array(connections.values) {
                 guard let deadline = connection.state.deadline, now.instant >= deadline,
                       connections[connection.fd] === connection else { continue }
+                if connection.waitsForHandshakeSlot {
+                    close(connection)  // its head timeout passed before its turn came
+                    continue
+                }
                 perform(connection.state.deadlinePassed(now: now), on: connection, now: now)
             }
+            closeStalledHandshakes(now: now)
         }
         finish()
     }
@@ -225,6 +238,10 @@ final class EventLoop: @unchecked Sendable {
         stopDeadline = now.instant + configuration.shutdownGracePeriod
         for listener in listeners { Glibc.close(listener.fd) }
         for connection in Array(connections.values) {
+            if connection.waitsForHandshakeSlot {
+                close(connection)
+                continue
+            }
             perform(connection.state.beginStop(now: now), on: connection, now: now)
         }
     }
@@ -359,23 +376,21 @@ final class EventLoop: @unchecked Sendable {
             return
         }
 
-        var tls: TLSSession?
-        if servesTLS, let context = tlsContext.withLock({ $0 }) {
-            do {
-                tls = try TLSSession(server: context, fd: fd)
-            } catch {
-                Glibc.close(fd)
-                log("tls", "TLS on an accepted connection: \(error)", now: now.instant)
-                return
-            }
-        }
         openCount += 1
         counters.update { $0.openConnections = openCount }
         let connection = Connection(fd: fd, id: id, peer: peer, refused: false,
                                     state: HTTPConnectionState(settings: settings, now: now.instant))
-        connection.tls = tls
         connections[fd] = connection
         evictionTable.insert(fd, address: clientKey, standing: Self.standing(of: connection))
+        if servesTLS {
+            connection.inHandshakeGate = true
+            guard handshakeGate.arrive(fd, address: clientKey, now: now.instant) else {
+                connection.waitsForHandshakeSlot = true
+                counters.update { $0.tlsHandshakesQueued += 1 }
+                return
+            }
+            guard startTLS(connection, now: now) else { return }
+        }
         // Clients usually send at once: reading now often saves a trip through poll.
         receive(on: connection, now: now)
     }
@@ -563,6 +578,7 @@ final class EventLoop: @unchecked Sendable {
     private func close(_ connection: Connection) {
         guard connections[connection.fd] === connection else { return }
         connections[connection.fd] = nil
+        leaveHandshakeGate(connection, now: clock.now)
         connection.tls = nil
         Glibc.close(connection.fd)
         let aborted = connection.state.phase == .writing || connection.state.phase == .handling
@@ -579,6 +595,47 @@ final class EventLoop: @unchecked Sendable {
     }
 
     // MARK: - TLS
+
+    /// Gives the connection its TLS session, with the context in force now; false when that failed and the
+    /// connection was closed.
+    private func startTLS(_ connection: Connection, now: HTTPConnectionState.Moment) -> Bool {
+        do {
+            guard let context = tlsContext.withLock({ $0 }) else { throw TLSError(key: nil, "no TLS context") }
+            connection.tls = try TLSSession(server: context, fd: connection.fd)
+            return true
+        } catch {
+            log("tls", "TLS on an accepted connection: \(error)", now: now.instant)
+            close(connection)
+            return false
+        }
+    }
+
+    /// Its handshake ended (or its connection did): the connections whose turn it is now get their sessions and
+    /// are polled from the next pass on (starting them here could recurse through `close`).
+    private func leaveHandshakeGate(_ connection: Connection, now: ContinuousClock.Instant) {
+        guard connection.inHandshakeGate else { return }
+        connection.inHandshakeGate = false
+        connection.waitsForHandshakeSlot = false
+        for fd in handshakeGate.leave(connection.fd, now: now) {
+            guard let next = connections[fd] else { continue }
+            next.waitsForHandshakeSlot = false
+            _ = startTLS(next, now: moment())
+        }
+    }
+
+    /// Handshakes that waited on their clients past `handshakePatience` while others wait give way to them.
+    private func closeStalledHandshakes(now: HTTPConnectionState.Moment) {
+        for fd in handshakeGate.stalled(now: now.instant) {
+            guard let connection = connections[fd] else {
+                _ = handshakeGate.leave(fd, now: now.instant)
+                continue
+            }
+            counters.update { $0.tlsHandshakeFailures += 1 }
+            log("tls-stalled", "\(configuration.maxConcurrentHandshakes) TLS handshakes in progress and more waiting: "
+                    + "closing one that waited \(configuration.handshakePatience) on its client", now: now.instant)
+            close(connection)
+        }
+    }
 
     /// The socket is ready for what the TLS layer waited for: go on with the handshake, or with the read or
     /// write it interrupted.
@@ -598,6 +655,7 @@ final class EventLoop: @unchecked Sendable {
             switch tls.handshake() {
             case .done:
                 counters.update { $0.tlsHandshakes += 1 }
+                leaveHandshakeGate(connection, now: now.instant)
             case .wantRead:
                 connection.tlsWaitsFor = Int16(POLLIN)
                 return

@@ -56,6 +56,13 @@ public struct HTTPServerConfiguration: Sendable {
     /// new connections while serving. Over the connection cap a TLS connection is closed without the 503 (a
     /// handshake would be needed to send it).
     public var tls: TLSServerContext?
+    /// TLS handshakes in progress at once; later connections wait their turn, their ClientHello unread (see
+    /// `HandshakeGate`). A handshake holds about 45 KB until the client answers: a thousand clients connecting
+    /// together would otherwise hold 45 MB at the same moment, and glibc keeps that heap afterwards.
+    public var maxConcurrentHandshakes = 64
+    /// How long a handshake may wait on its client while other connections wait for its slot; then it is closed,
+    /// so stalled handshakes cannot keep the rest out.
+    public var handshakePatience: Duration = .seconds(1)
 
     /// Listener-level problems (accept failures, file descriptor exhaustion, a handler outliving `stop()`),
     /// called on the server's own threads. Never given request data, which may hold credentials.

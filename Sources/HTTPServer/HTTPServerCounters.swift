@@ -23,6 +23,8 @@ public struct HTTPServerCounters: Sendable, Equatable {
     /// TLS handshakes that failed: plain HTTP or garbage on the TLS port, a refused client certificate, a client
     /// refusing ours, a version or cipher mismatch. Each cost its connection only.
     public var tlsHandshakeFailures = 0
+    /// TLS connections that waited for a handshake slot (`maxConcurrentHandshakes` were in progress).
+    public var tlsHandshakesQueued = 0
 
     public init() {}
 }

@@ -217,6 +217,42 @@ struct TLSListenerTests {
         }
     }
 
+    /// More clients at once than handshakes may run: the rest wait their turn, and every one is served.
+    @Test func aBurstBeyondTheHandshakeLimitIsServedInTurn() async throws {
+        try await withCertificates { certificates in
+            try await withTLSServer(certificates, configure: { $0.maxConcurrentHandshakes = 2 }) { server, port in
+                let urls = (0..<24).map { "https://127.0.0.1:\(port)/\($0)" }
+                let (status, output) = try await curl(["--cacert", certificates.caCertificate, "--parallel",
+                                                       "--parallel-immediate", "--parallel-max", "24"] + urls)
+                #expect(status == 0, "\(output)")
+                #expect(output.components(separatedBy: " 200 1.1").count - 1 == 24, "\(output)")
+                #expect(server.counters.tlsHandshakesQueued > 0, "no connection waited: the burst did not test the limit")
+                #expect(server.counters.tlsHandshakeFailures == 0)
+            }
+        }
+    }
+
+    /// A handshake that stalls (half a ClientHello, then nothing) while another client waits for its slot gives way
+    /// after `handshakePatience`, long before its head timeout.
+    @Test func aStalledHandshakeGivesItsSlotToAWaitingClient() async throws {
+        try await withCertificates { certificates in
+            try await withTLSServer(certificates, configure: {
+                $0.maxConcurrentHandshakes = 1
+                $0.handshakePatience = .milliseconds(300)
+                $0.headTimeout = .seconds(60)
+            }) { server, port in
+                let stalled = try await TestClient.connect(port: port)
+                try await stalled.send([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00])
+                #expect(await eventually { server.counters.openConnections == 1 })
+                let (status, output) = try await curl(["--cacert", certificates.caCertificate, "https://127.0.0.1:\(port)/"])
+                #expect(status == 0 && output.hasSuffix(" 200 1.1\n"), "\(output)")
+                #expect(await onThread { stalled.closedAfterAtMost(bytes: 64, withinSeconds: 10) })
+                #expect(server.counters.tlsHandshakesQueued == 1)
+                #expect(server.counters.tlsHandshakeFailures == 1)
+            }
+        }
+    }
+
     /// Records wait in one buffer per listener thread until sent; what a full socket does not take moves to its own
     /// connection. Two readers that fall behind, read in turn, each get exactly their own bytes.
     @Test func twoSlowReadersEachGetTheirOwnBytes() async throws {
