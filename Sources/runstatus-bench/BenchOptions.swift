@@ -79,8 +79,9 @@ struct BenchOptions: Sendable {
                                  always run, as the others need a polled store)
           --tls                  also serve /metrics over TLS (throwaway CA and certificate made with openssl)
                                  and measure, at the smallest N: keep-alive responses/s over TLS next to
-                                 plaintext (clients in a child process, both), handshakes/s (a new connection
-                                 per request), peak RSS with --tls-idle-clients connected
+                                 plaintext (clients in a child process, both; three alternating rounds, medians),
+                                 for the body as it is and gzipped as Prometheus asks; handshakes/s (a new
+                                 connection per request); peak RSS with --tls-idle-clients connected
           --tls-idle-clients=N   idle TLS connections for the RSS figure (default 1000)
           --help
 
