@@ -164,9 +164,7 @@ typedef struct {
 static inline copenssl_bytes *copenssl_gather_scratch(BIO ***owner) {
     static __thread copenssl_bytes scratch;
     static __thread BIO *scratchOwner;
-    static __thread BIO **scratchOwnerSlot;
-    scratchOwnerSlot = &scratchOwner;
-    *owner = scratchOwnerSlot;
+    *owner = &scratchOwner;
     return &scratch;
 }
 
@@ -317,6 +315,15 @@ static inline int copenssl_gather_flush(BIO *bio, int fd) {
         *owner = NULL;
     }
     return 1;
+}
+
+/// Frees the calling thread's shared buffer, when the thread that drove the connections is done with them; bytes
+/// still in it move to their connection first.
+static inline void copenssl_gather_thread_done(void) {
+    BIO **owner;
+    copenssl_bytes *scratch = copenssl_gather_scratch(&owner);
+    copenssl_gather_spill();
+    copenssl_bytes_free(scratch);
 }
 
 /// The server reads straight from the socket and writes through a gathering BIO.

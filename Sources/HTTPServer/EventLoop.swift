@@ -248,6 +248,7 @@ final class EventLoop: @unchecked Sendable {
 
     private func finish() {
         for connection in Array(connections.values) { close(connection) }
+        if servesTLS { TLSSession.threadDone() }
         if !stopping { for listener in listeners { Glibc.close(listener.fd) } }
         if reserveFD >= 0 { Glibc.close(reserveFD) }
         mailbox.close()

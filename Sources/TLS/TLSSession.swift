@@ -134,6 +134,12 @@ public final class TLSSession {
         }
     }
 
+    /// Frees the buffer the calling thread's server sessions gather their records in: for a thread that is done
+    /// driving them (it grows to one `writeBudget` and stays, to be reused).
+    public static func threadDone() {
+        copenssl_gather_thread_done()
+    }
+
     /// Input OpenSSL has already taken from the socket but not handed out: poll(2) will not report it.
     public var hasBufferedInput: Bool { SSL_has_pending(ssl) == 1 }
 
