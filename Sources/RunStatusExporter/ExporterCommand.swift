@@ -93,10 +93,7 @@ public enum ExporterCommand {
             logger.debug("raised the open-file limit", ["from": String(limits.before), "to": String(limits.after)])
         }
 
-        for t in config.targets where t.client.tls.insecureSkipVerify {
-            logger.warn("tls_config.insecure_skip_verify is set: the vendor's certificate is not verified, so anyone on the path can read and change the answers",
-                        ["target": t.name])
-        }
+        logger.warnAboutUnverifiedTargets(config)
         let store = MetricsStore(config: config, shard: options.shard)
         store.recordReload(success: true, at: Date().timeIntervalSince1970)
         let fetcher = CurlFetcher(maxConnectionsPerHost: config.maxConcurrency)

@@ -43,6 +43,7 @@ final class Reloader: Sendable {
             installed(config)
             store.recordReload(success: true, at: Date().timeIntervalSince1970)
             logger.info("configuration reloaded", ["file": path, "targets": String(config.targets.count)])
+            logger.warnAboutUnverifiedTargets(config)
             return .success(())
         } catch {
             store.recordReload(success: false, at: Date().timeIntervalSince1970)

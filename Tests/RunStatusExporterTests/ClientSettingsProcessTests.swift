@@ -55,6 +55,11 @@ struct ClientSettingsProcessTests {
                 #expect(landing.contains("<strong>Warning:</strong> tls_config.insecure_skip_verify is set for rsa"), "\(landing)")
                 let log = exporter.child.output
                 #expect(log.contains("level=warn") && log.contains("insecure_skip_verify is set") && log.contains("target=rsa"), "\(log)")
+                // Every config that takes effect warns again, a reload too.
+                let reloaded = try await exporter.get("/-/reload", method: "POST")
+                #expect(reloaded.status == 200, "\(reloaded.text)")
+                #expect(await eventually { exporter.child.output.components(separatedBy: "insecure_skip_verify is set").count - 1 == 2 },
+                        "\(exporter.child.output)")
                 let metrics = try await exporter.get("/metrics").text
                 for (what, text) in [("--config.check", check.output), ("log", log), ("landing page", landing), ("/metrics", metrics)] {
                     #expect(!text.contains(password), "\(what) shows the proxy password")
