@@ -6,7 +6,6 @@
 #include <string.h>
 #include <stdio.h>
 #include <arpa/inet.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <errno.h>
 #include <sys/socket.h>
@@ -147,28 +146,37 @@ static inline void copenssl_last_error(char *buffer, size_t size) {
 
 /// Ciphertext OpenSSL has written and the owner has not yet sent, so that the records of a large response leave in
 /// one send(2) instead of one write(2) per 16 KB record (on loopback each send costs a trip through both ends' TCP
-/// stacks and a wake-up of the reader). Records gather in one buffer per thread, reused by every connection that
-/// thread drives: a flush that sends them all allocates nothing. Only what the socket would not take moves to the
-/// connection's own buffer, freed once sent, so an idle connection holds nothing.
+/// stacks and a wake-up of the reader). The records of every connection one thread drives gather in one shared
+/// buffer (`copenssl_gather_shared`, made and owned by that thread's owner): a flush that sends them all allocates
+/// nothing. Only what the socket would not take moves to the connection's own buffer, freed once sent, so an idle
+/// connection holds nothing.
+///
+/// No C statics here: a static inside a header's inline function exists once per object file that calls it, so
+/// the method and the shared buffer are made by the caller and passed in.
 typedef struct {
     unsigned char *bytes;
     size_t start, end, capacity;
 } copenssl_bytes;
 
 typedef struct {
+    copenssl_bytes bytes;
+    /// The BIO whose bytes `bytes` holds; NULL when empty.
+    BIO *owner;
+} copenssl_gather_shared;
+
+typedef struct {
     copenssl_bytes own;
+    copenssl_gather_shared *shared;
+    /// Bytes of this connection were lost (memory ran out while moving them): its stream is broken.
+    int broken;
 } copenssl_gathered;
 
-/// The thread's shared buffer and the BIO whose bytes it holds (NULL when empty). A function's statics: Swift
-/// imports no C global defined in a header.
-static inline copenssl_bytes *copenssl_gather_scratch(BIO ***owner) {
-    static __thread copenssl_bytes scratch;
-    static __thread BIO *scratchOwner;
-    *owner = &scratchOwner;
-    return &scratch;
-}
+/// Unsent bytes one connection may hold before OpenSSL is told to retry later. A client that stops reading while
+/// its requests keep making OpenSSL answer (TLS 1.3 key updates, refused renegotiations) would otherwise grow them
+/// without end; past it `SSL_read` reports WANT_WRITE and the connection waits until its socket drains.
+static inline size_t copenssl_gather_cap(void) { return 512 * 1024; }
 
-static int copenssl_bytes_append(copenssl_bytes *b, const unsigned char *data, size_t length) {
+static inline int copenssl_bytes_append(copenssl_bytes *b, const unsigned char *data, size_t length) {
     size_t need = b->end + length;
     if (need > b->capacity && b->start > 0) {
         memmove(b->bytes, b->bytes + b->start, b->end - b->start);
@@ -189,70 +197,77 @@ static int copenssl_bytes_append(copenssl_bytes *b, const unsigned char *data, s
     return 1;
 }
 
-static void copenssl_bytes_free(copenssl_bytes *b) {
+static inline void copenssl_bytes_free(copenssl_bytes *b) {
     free(b->bytes);
     b->bytes = NULL;
     b->start = b->end = b->capacity = 0;
 }
 
-/// Moves what the thread's buffer holds to its owner's own buffer (a flush that could not send it all, or one
-/// that never came): bytes never leave on another connection's socket.
-static int copenssl_gather_spill(void) {
-    BIO **owner;
-    copenssl_bytes *scratch = copenssl_gather_scratch(&owner);
-    int ok = 1;
-    if (*owner != NULL && scratch->end > scratch->start) {
-        copenssl_gathered *g = BIO_get_data(*owner);
-        ok = g != NULL && copenssl_bytes_append(&g->own, scratch->bytes + scratch->start, scratch->end - scratch->start);
+/// Moves what the shared buffer holds to its owner's own buffer (a flush that could not send it all, or one that
+/// never came): bytes never leave on another connection's socket. Memory running out marks the owner broken.
+static inline void copenssl_gather_spill(copenssl_gather_shared *shared) {
+    copenssl_bytes *scratch = &shared->bytes;
+    if (shared->owner != NULL && scratch->end > scratch->start) {
+        copenssl_gathered *g = BIO_get_data(shared->owner);
+        if (g != NULL && !copenssl_bytes_append(&g->own, scratch->bytes + scratch->start, scratch->end - scratch->start)) {
+            g->broken = 1;
+        }
     }
     scratch->start = scratch->end = 0;
-    *owner = NULL;
-    return ok;
+    shared->owner = NULL;
 }
 
-static int copenssl_gather_write(BIO *bio, const char *data, int length) {
+/// This connection's unsent bytes.
+static inline size_t copenssl_gather_unsent(BIO *bio, const copenssl_gathered *g) {
+    size_t count = g->own.end - g->own.start;
+    if (g->shared->owner == bio) count += g->shared->bytes.end - g->shared->bytes.start;
+    return count;
+}
+
+static inline int copenssl_gather_write(BIO *bio, const char *data, int length) {
     copenssl_gathered *g = BIO_get_data(bio);
-    if (g == NULL || length < 0) return -1;
-    BIO **owner;
-    copenssl_bytes *scratch = copenssl_gather_scratch(&owner);
-    if (*owner != NULL && *owner != bio && !copenssl_gather_spill()) return -1;
+    BIO_clear_retry_flags(bio);
+    if (g == NULL || length < 0 || g->broken) return -1;
+    if (copenssl_gather_unsent(bio, g) >= copenssl_gather_cap()) {
+        BIO_set_retry_write(bio);
+        return -1;
+    }
+    copenssl_gather_shared *shared = g->shared;
+    if (shared->owner != NULL && shared->owner != bio) copenssl_gather_spill(shared);
     // Bytes already waiting in the connection's own buffer go first: new ones queue behind them.
     if (g->own.end > g->own.start) {
-        return copenssl_bytes_append(&g->own, (const unsigned char *)data, (size_t)length) ? length : -1;
+        if (copenssl_bytes_append(&g->own, (const unsigned char *)data, (size_t)length)) return length;
+        g->broken = 1;
+        return -1;
     }
-    if (!copenssl_bytes_append(scratch, (const unsigned char *)data, (size_t)length)) return -1;
-    *owner = bio;
+    if (!copenssl_bytes_append(&shared->bytes, (const unsigned char *)data, (size_t)length)) return -1;
+    shared->owner = bio;
     return length;
 }
 
-static int copenssl_gather_read(BIO *bio, char *data, int length) {
+static inline int copenssl_gather_read(BIO *bio, char *data, int length) {
     (void)bio; (void)data; (void)length;
     return -1;  // write-only
 }
 
-static long copenssl_gather_ctrl(BIO *bio, int command, long number, void *pointer) {
+static inline long copenssl_gather_ctrl(BIO *bio, int command, long number, void *pointer) {
     (void)bio; (void)number; (void)pointer;
     // The owner sends; OpenSSL's flush only marks the end of a flight.
     return command == BIO_CTRL_FLUSH ? 1 : 0;
 }
 
-static int copenssl_gather_create(BIO *bio) {
-    copenssl_gathered *g = calloc(1, sizeof *g);
-    if (g == NULL) return 0;
-    BIO_set_data(bio, g);
-    BIO_set_init(bio, 1);
-    return 1;
+static inline int copenssl_gather_create(BIO *bio) {
+    (void)bio;
+    return 1;  // the data is attached by copenssl_gather_bio_new
 }
 
-static int copenssl_gather_destroy(BIO *bio) {
-    BIO **owner;
-    copenssl_bytes *scratch = copenssl_gather_scratch(&owner);
-    if (*owner == bio) {
-        scratch->start = scratch->end = 0;
-        *owner = NULL;
-    }
+static inline int copenssl_gather_destroy(BIO *bio) {
     copenssl_gathered *g = BIO_get_data(bio);
     if (g) {
+        if (g->shared->owner == bio) {
+            g->shared->bytes.start = g->shared->bytes.end = 0;
+            g->shared->owner = NULL;
+        }
         copenssl_bytes_free(&g->own);
         free(g);
     }
@@ -260,38 +275,53 @@ static int copenssl_gather_destroy(BIO *bio) {
     return 1;
 }
 
-/// The one method, made once.
-static inline BIO_METHOD **copenssl_gather_method_slot(void) {
-    static BIO_METHOD *method;
-    return &method;
-}
-static void copenssl_gather_method_make(void) {
+/// The gathering BIO method; the caller makes it once and keeps it.
+static inline BIO_METHOD *copenssl_gather_method_new(void) {
     BIO_METHOD *method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "runstatus gathered output");
-    if (method == NULL) return;
+    if (method == NULL) return NULL;
     BIO_meth_set_write(method, copenssl_gather_write);
     BIO_meth_set_read(method, copenssl_gather_read);
     BIO_meth_set_ctrl(method, copenssl_gather_ctrl);
     BIO_meth_set_create(method, copenssl_gather_create);
     BIO_meth_set_destroy(method, copenssl_gather_destroy);
-    *copenssl_gather_method_slot() = method;
+    return method;
 }
 
-/// A new gathering BIO, or NULL.
-static inline BIO *copenssl_gather_new(void) {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, copenssl_gather_method_make);
-    BIO_METHOD *method = *copenssl_gather_method_slot();
-    return method ? BIO_new(method) : NULL;
+/// A shared buffer for the connections one thread drives; NULL when out of memory.
+static inline copenssl_gather_shared *copenssl_gather_shared_new(void) {
+    return calloc(1, sizeof(copenssl_gather_shared));
+}
+
+/// Frees the shared buffer once no BIO uses it any more.
+static inline void copenssl_gather_shared_free(copenssl_gather_shared *shared) {
+    if (shared == NULL) return;
+    copenssl_bytes_free(&shared->bytes);
+    free(shared);
+}
+
+/// A gathering BIO whose records go through `shared`; NULL when out of memory.
+static inline BIO *copenssl_gather_bio_new(BIO_METHOD *method, copenssl_gather_shared *shared) {
+    copenssl_gathered *g = calloc(1, sizeof *g);
+    if (g == NULL) return NULL;
+    g->shared = shared;
+    BIO *bio = BIO_new(method);
+    if (bio == NULL) {
+        free(g);
+        return NULL;
+    }
+    BIO_set_data(bio, g);
+    BIO_set_init(bio, 1);
+    return bio;
 }
 
 /// Sends what `bio` gathered to `fd`, its own buffer first: 1 all sent, 0 the socket is full (the rest is kept), -1
 /// an error (errno says which).
 static inline int copenssl_gather_flush(BIO *bio, int fd) {
     copenssl_gathered *g = BIO_get_data(bio);
-    if (g == NULL) return -1;
-    BIO **owner;
-    copenssl_bytes *scratch = copenssl_gather_scratch(&owner);
-    copenssl_bytes *queues[2] = { &g->own, *owner == bio ? scratch : NULL };
+    if (g == NULL) { errno = EINVAL; return -1; }
+    if (g->broken) { errno = ENOMEM; return -1; }
+    copenssl_gather_shared *shared = g->shared;
+    copenssl_bytes *queues[2] = { &g->own, shared->owner == bio ? &shared->bytes : NULL };
     for (int i = 0; i < 2; i++) {
         copenssl_bytes *q = queues[i];
         while (q != NULL && q->end > q->start) {
@@ -302,7 +332,8 @@ static inline int copenssl_gather_flush(BIO *bio, int fd) {
             }
             if (sent < 0 && errno == EINTR) continue;
             if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-                if (*owner == bio && !copenssl_gather_spill()) { errno = ENOMEM; return -1; }
+                if (shared->owner == bio) copenssl_gather_spill(shared);
+                if (g->broken) { errno = ENOMEM; return -1; }
                 return 0;
             }
             if (sent == 0) errno = EPIPE;
@@ -310,26 +341,18 @@ static inline int copenssl_gather_flush(BIO *bio, int fd) {
         }
     }
     copenssl_bytes_free(&g->own);
-    if (*owner == bio) {
-        scratch->start = scratch->end = 0;
-        *owner = NULL;
+    if (shared->owner == bio) {
+        shared->bytes.start = shared->bytes.end = 0;
+        shared->owner = NULL;
     }
     return 1;
 }
 
-/// Frees the calling thread's shared buffer, when the thread that drove the connections is done with them; bytes
-/// still in it move to their connection first.
-static inline void copenssl_gather_thread_done(void) {
-    BIO **owner;
-    copenssl_bytes *scratch = copenssl_gather_scratch(&owner);
-    copenssl_gather_spill();
-    copenssl_bytes_free(scratch);
-}
-
 /// The server reads straight from the socket and writes through a gathering BIO.
-static inline int copenssl_set_gathering_bios(SSL *ssl, int fd, BIO **gathered) {
+static inline int copenssl_set_gathering_bios(SSL *ssl, int fd, BIO_METHOD *method, copenssl_gather_shared *shared,
+                                              BIO **gathered) {
     BIO *reading = BIO_new_socket(fd, BIO_NOCLOSE);
-    BIO *writing = copenssl_gather_new();
+    BIO *writing = copenssl_gather_bio_new(method, shared);
     if (reading == NULL || writing == NULL) {
         BIO_free(reading);
         BIO_free(writing);

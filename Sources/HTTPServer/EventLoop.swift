@@ -64,6 +64,9 @@ final class EventLoop: @unchecked Sendable {
     /// was accepted.
     let servesTLS: Bool
     private let tlsContext: Mutex<TLSServerContext?>
+    /// Where this loop's TLS sessions gather their records before sending (nil without TLS, or out of memory:
+    /// then no TLS connection starts, and each refusal is logged).
+    private let tlsRecords: TLSRecordBuffer?
 
     // MARK: Loop thread only
 
@@ -109,6 +112,7 @@ final class EventLoop: @unchecked Sendable {
         handshakeGate = HandshakeGate(limit: configuration.maxConcurrentHandshakes, patience: configuration.handshakePatience)
         servesTLS = configuration.tls != nil
         tlsContext = Mutex(configuration.tls)
+        tlsRecords = servesTLS ? try? TLSRecordBuffer() : nil
     }
 
     /// From any thread: new connections use `context`; open ones keep theirs.
@@ -248,7 +252,6 @@ final class EventLoop: @unchecked Sendable {
 
     private func finish() {
         for connection in Array(connections.values) { close(connection) }
-        if servesTLS { TLSSession.threadDone() }
         if !stopping { for listener in listeners { Glibc.close(listener.fd) } }
         if reserveFD >= 0 { Glibc.close(reserveFD) }
         mailbox.close()
@@ -601,8 +604,10 @@ final class EventLoop: @unchecked Sendable {
     /// connection was closed.
     private func startTLS(_ connection: Connection, now: HTTPConnectionState.Moment) -> Bool {
         do {
-            guard let context = tlsContext.withLock({ $0 }) else { throw TLSError(key: nil, "no TLS context") }
-            connection.tls = try TLSSession(server: context, fd: connection.fd)
+            guard let context = tlsContext.withLock({ $0 }), let tlsRecords else {
+                throw TLSError(key: nil, "no TLS context or output buffer")
+            }
+            connection.tls = try TLSSession(server: context, fd: connection.fd, records: tlsRecords)
             return true
         } catch {
             log("tls", "TLS on an accepted connection: \(error)", now: now.instant)

@@ -24,6 +24,8 @@ public final class TLSSession {
     /// A server's output: records gather here and leave in one send(2) (see `write`). Nil for a client, whose
     /// OpenSSL writes to the socket itself.
     private let gathered: OpaquePointer?
+    /// Kept alive as long as `gathered` may point into it.
+    private let records: TLSRecordBuffer?
     private let fd: Int32
     /// Plaintext bytes of the last `write` already encrypted into `gathered`, reported once they are sent.
     private var committed = 0
@@ -32,23 +34,27 @@ public final class TLSSession {
     /// a connection whose client stopped reading holds besides the kernel's socket buffer.
     public static let writeBudget = 128 * 1024
 
-    /// A server connection on the accepted socket `fd` (which the owner keeps and closes).
-    public init(server context: TLSServerContext, fd: Int32) throws(TLSError) {
+    /// A server connection on the accepted socket `fd` (which the owner keeps and closes), its records gathered in
+    /// `records`, the buffer of the thread that drives it.
+    public init(server context: TLSServerContext, fd: Int32, records: TLSRecordBuffer) throws(TLSError) {
         guard let ssl = SSL_new(context.context) else { throw .openSSL(key: nil, "cannot create a TLS connection") }
         var gathered: OpaquePointer?
-        guard copenssl_set_gathering_bios(ssl, fd, &gathered) == 1, let gathered else {
+        guard copenssl_set_gathering_bios(ssl, fd, TLSRecordBuffer.method, records.shared, &gathered) == 1,
+              let gathered else {
             SSL_free(ssl)
             throw .openSSL(key: nil, "cannot attach a TLS connection to its socket")
         }
         SSL_set_accept_state(ssl)
         self.ssl = ssl
         self.gathered = gathered
+        self.records = records
         self.fd = fd
     }
 
     init(client ssl: OpaquePointer, fd: Int32) {
         self.ssl = ssl
         self.gathered = nil
+        self.records = nil
         self.fd = fd
     }
 
@@ -72,9 +78,11 @@ public final class TLSSession {
         return flush()
     }
 
-    /// Decrypted bytes into `buffer`. What reading made OpenSSL write (a key update's answer) goes out best effort,
-    /// or with the next write.
+    /// Decrypted bytes into `buffer`. What reading makes OpenSSL write (a key update's answer, an alert) goes out
+    /// now or with the next call; while a connection's unsent bytes are at `TLSRecordBuffer.perConnectionCap`, this
+    /// says `.wantWrite` and reads nothing more, so a client that stops reading cannot make them grow.
     public func read(into buffer: UnsafeMutableRawBufferPointer) -> Progress {
+        if case .wantWrite = flush() { return .wantWrite }
         let result = SSL_read(ssl, buffer.baseAddress, Int32(clamping: buffer.count))
         let outcome = result > 0 ? Progress.done(Int(result)) : progress(after: result)
         _ = flush()
@@ -93,6 +101,9 @@ public final class TLSSession {
             return result > 0 ? .done(Int(result)) : progress(after: result)
         }
         if committed == 0 {
+            // What an earlier call left unsent goes first; new records wait until it has.
+            let sending = flush()
+            guard case .done = sending else { return sending }
             let total = first.count + second.count
             guard total > 0 else { return .done(0) }
             let budget = min(total, Self.writeBudget)
@@ -101,7 +112,10 @@ public final class TLSSession {
                 let count = min(part.count - offset, budget - committed)
                 let result = SSL_write(ssl, part.baseAddress! + offset, Int32(clamping: count))
                 guard result > 0 else {
-                    if committed > 0 { break }
+                    if committed > 0 {
+                        ERR_clear_error()  // reported with the next call, not left for another connection's
+                        break
+                    }
                     let outcome = progress(after: result)
                     _ = flush()  // an alert, best effort
                     return outcome
@@ -132,12 +146,6 @@ public final class TLSSession {
         case 0: return .wantWrite
         default: return .failed(String(cString: strerror(errno)))
         }
-    }
-
-    /// Frees the buffer the calling thread's server sessions gather their records in: for a thread that is done
-    /// driving them (it grows to one `writeBudget` and stays, to be reused).
-    public static func threadDone() {
-        copenssl_gather_thread_done()
     }
 
     /// Input OpenSSL has already taken from the socket but not handed out: poll(2) will not report it.
