@@ -66,6 +66,8 @@ let package = Package(
 
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TLS", "TestSupport"]),
+        // The record buffer's C side driven directly, with socket pairs.
+        .testTarget(name: "TLSTests", dependencies: ["TLS", "COpenSSL", "TestSupport"]),
         .testTarget(name: "RunStatusModelTests", dependencies: ["RunStatusModel", "TestSupport"]),
         .testTarget(name: "VendorSimulatorTests", dependencies: ["VendorSimulator", "HTTPServer", "TestSupport"]),
         // One per runtime target, beside its code; a test that crosses targets is in RunStatusExporterTests.

@@ -232,7 +232,7 @@ final class EventLoop: @unchecked Sendable {
                 }
                 perform(connection.state.deadlinePassed(now: now), on: connection, now: now)
             }
-            closeStalledHandshakes(now: now)
+            startOverdueHandshakes(now: now)
         }
         finish()
     }
@@ -582,7 +582,7 @@ final class EventLoop: @unchecked Sendable {
     private func close(_ connection: Connection) {
         guard connections[connection.fd] === connection else { return }
         connections[connection.fd] = nil
-        leaveHandshakeGate(connection, now: clock.now)
+        leaveHandshakeGate(connection)
         connection.tls = nil
         Glibc.close(connection.fd)
         let aborted = connection.state.phase == .writing || connection.state.phase == .handling
@@ -618,28 +618,32 @@ final class EventLoop: @unchecked Sendable {
 
     /// Its handshake ended (or its connection did): the connections whose turn it is now get their sessions and
     /// are polled from the next pass on (starting them here could recurse through `close`).
-    private func leaveHandshakeGate(_ connection: Connection, now: ContinuousClock.Instant) {
+    private func leaveHandshakeGate(_ connection: Connection) {
         guard connection.inHandshakeGate else { return }
         connection.inHandshakeGate = false
         connection.waitsForHandshakeSlot = false
-        for fd in handshakeGate.leave(connection.fd, now: now) {
-            guard let next = connections[fd] else { continue }
-            next.waitsForHandshakeSlot = false
-            _ = startTLS(next, now: moment())
-        }
+        startWaiting(handshakeGate.leave(connection.fd))
     }
 
-    /// Handshakes that waited on their clients past `handshakePatience` while others wait give way to them.
-    private func closeStalledHandshakes(now: HTTPConnectionState.Moment) {
-        for fd in handshakeGate.stalled(now: now.instant) {
+    /// Connections that waited `handshakePatience` for a slot start anyway: the gate smooths bursts, it never locks
+    /// anyone out (stalled handshakes from many addresses would otherwise keep every slot).
+    private func startOverdueHandshakes(now: HTTPConnectionState.Moment) {
+        let overdue = handshakeGate.overdue(now: now.instant)
+        guard !overdue.isEmpty else { return }
+        log("tls-overdue", "TLS connections waited \(configuration.handshakePatience) for one of "
+                + "\(configuration.maxConcurrentHandshakes) handshake slots: starting them anyway", now: now.instant)
+        startWaiting(overdue)
+    }
+
+    private func startWaiting(_ fds: [Int32]) {
+        for fd in fds {
             guard let connection = connections[fd] else {
-                _ = handshakeGate.leave(fd, now: now.instant)
+                // Cannot happen (a connection leaves the gate before it leaves `connections`); never hold a slot.
+                startWaiting(handshakeGate.leave(fd))
                 continue
             }
-            counters.update { $0.tlsHandshakeFailures += 1 }
-            log("tls-stalled", "\(configuration.maxConcurrentHandshakes) TLS handshakes in progress and more waiting: "
-                    + "closing one that waited \(configuration.handshakePatience) on its client", now: now.instant)
-            close(connection)
+            connection.waitsForHandshakeSlot = false
+            _ = startTLS(connection, now: moment())
         }
     }
 
@@ -661,7 +665,7 @@ final class EventLoop: @unchecked Sendable {
             switch tls.handshake() {
             case .done:
                 counters.update { $0.tlsHandshakes += 1 }
-                leaveHandshakeGate(connection, now: now.instant)
+                leaveHandshakeGate(connection)
             case .wantRead:
                 connection.tlsWaitsFor = Int16(POLLIN)
                 return

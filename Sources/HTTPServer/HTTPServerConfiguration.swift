@@ -60,8 +60,8 @@ public struct HTTPServerConfiguration: Sendable {
     /// `HandshakeGate`). A handshake holds about 45 KB until the client answers: a thousand clients connecting
     /// together would otherwise hold 45 MB at the same moment, and glibc keeps that heap afterwards.
     public var maxConcurrentHandshakes = 64
-    /// How long a handshake may wait on its client while other connections wait for its slot; then it is closed,
-    /// so stalled handshakes cannot keep the rest out.
+    /// How long a connection waits for a handshake slot at most; then it starts anyway, so that stalled handshakes
+    /// delay others by this much and never lock them out.
     public var handshakePatience: Duration = .seconds(1)
 
     /// Listener-level problems (accept failures, file descriptor exhaustion, a handler outliving `stop()`),

@@ -1,27 +1,24 @@
 /// Which TLS connections may run their handshake now. No sockets and no clock: the event loop reports arrivals and
-/// departures with the current instant and asks, on each pass, which handshakes have stalled.
+/// departures with the current instant and asks, on each pass, which waiting connections are overdue.
 ///
 /// Why: a server handshake holds about 45 KB until the client's last flight arrives (OpenSSL's 16 KB handshake
 /// buffer and 17 KB record buffer among it); a finished connection about 15 KB. A thousand clients connecting at
-/// once would hold 45 MB of handshakes at the same moment, and glibc keeps that heap after they finish. At most
-/// `limit` run at once; the others wait with their ClientHello unread in the kernel, costing nothing here.
+/// once would hold 45 MB of handshakes at the same moment, and glibc keeps that heap after they finish. So at most
+/// `limit` run at once, and the others wait with their ClientHello unread in the kernel, costing nothing here.
 ///
-/// Waiting must not become a way to lock clients out (as slowloris would): a handshake that has waited on its
-/// client for `patience` while others wait is closed to make room (`stalled`), and waiting connections start by
-/// turns across client addresses, so one address queueing many connections delays others by one turn, not by
-/// its whole queue. Every call costs amortized O(1).
+/// The gate smooths bursts; it never locks anyone out. A connection that has waited `patience` starts even past the
+/// limit (`overdue`), so clients that stall their handshakes, from however many addresses, delay others by
+/// `patience` at most, and cost memory as they would without the gate. Waiting connections start by turns across
+/// client addresses, so one address queueing many delays another by one turn, not by its whole queue. Every call
+/// costs amortized O(1).
 struct HandshakeGate<Key: Hashable> {
     let limit: Int
     let patience: Duration
 
-    private struct Running {
-        var stamp: UInt64
-        var since: ContinuousClock.Instant
-    }
-
     private struct Waiting {
         var stamp: UInt64
         var address: String
+        var since: ContinuousClock.Instant
     }
 
     /// Keys with the stamp they were queued with; an item whose key has moved on (another stamp, or none) is stale,
@@ -29,7 +26,6 @@ struct HandshakeGate<Key: Hashable> {
     private struct Queue {
         private var items: [(key: Key, stamp: UInt64)] = []
         private var head = 0
-        var isEmpty: Bool { head == items.count }
         var stored: Int { items.count }
 
         mutating func push(_ key: Key, stamp: UInt64, live: Int, isLive: (Key, UInt64) -> Bool) {
@@ -68,10 +64,10 @@ struct HandshakeGate<Key: Hashable> {
         }
     }
 
-    private var running: [Key: Running] = [:]
-    /// Running keys in the order they started: the front is the one that has waited longest.
-    private var started = Queue()
+    private var running: Set<Key> = []
     private var waiting: [Key: Waiting] = [:]
+    /// Every waiting key, first come first: the front has waited longest.
+    private var arrivals = Queue()
     /// Each address's waiting keys, first come first.
     private var queues: [String: Queue] = [:]
     /// Addresses with waiting keys, in turn; an address whose queue runs dry leaves when its turn comes.
@@ -87,74 +83,69 @@ struct HandshakeGate<Key: Hashable> {
     var runningCount: Int { running.count }
     var waitingCount: Int { waiting.count }
 
-    func isRunning(_ key: Key) -> Bool { running[key] != nil }
+    func isRunning(_ key: Key) -> Bool { running.contains(key) }
     func isWaiting(_ key: Key) -> Bool { waiting[key] != nil }
 
     /// Queue items held, stale ones included: what the sweeping keeps bounded.
-    var queuedItemCount: Int { queues.values.reduce(started.stored) { $0 + $1.stored } + turns.count - turnHead }
+    var queuedItemCount: Int { queues.values.reduce(arrivals.stored) { $0 + $1.stored } + turns.count - turnHead }
 
     /// A connection arrived: true when its handshake may start now, false when it waits its turn.
     mutating func arrive(_ key: Key, address: String, now: ContinuousClock.Instant) -> Bool {
-        precondition(running[key] == nil && waiting[key] == nil, "a key arrived twice")
+        precondition(!running.contains(key) && waiting[key] == nil, "a key arrived twice")
         if running.count < limit && waiting.isEmpty {
-            start(key, now: now)
+            running.insert(key)
             return true
         }
         nextStamp += 1
-        waiting[key] = Waiting(stamp: nextStamp, address: address)
+        let stamp = nextStamp
+        waiting[key] = Waiting(stamp: stamp, address: address, since: now)
         if queues[address] == nil {
             queues[address] = Queue()
             turns.append(address)
         }
         let live = waiting.count
-        queues[address]!.push(key, stamp: nextStamp, live: live) { [waiting] in waiting[$0]?.stamp == $1 }
+        arrivals.push(key, stamp: stamp, live: live) { [waiting] in waiting[$0]?.stamp == $1 }
+        queues[address]!.push(key, stamp: stamp, live: live) { [waiting] in waiting[$0]?.stamp == $1 }
         return false
     }
 
     /// Its handshake finished or failed, or its connection closed, whether running or waiting. Returns the waiting
     /// keys that may start now, in turn.
-    mutating func leave(_ key: Key, now: ContinuousClock.Instant) -> [Key] {
-        if running.removeValue(forKey: key) == nil {
+    mutating func leave(_ key: Key) -> [Key] {
+        if running.remove(key) == nil {
             waiting.removeValue(forKey: key)
         }
-        var admitted: [Key] = []
-        while running.count < limit, let next = takeNextWaiting() {
-            start(next, now: now)
-            admitted.append(next)
+        var started: [Key] = []
+        while running.count < limit, let next = takeNextInTurn() {
+            started.append(next)
         }
-        return admitted
+        return started
     }
 
-    /// Running handshakes that have waited on their clients for `patience` or more while others wait, oldest
-    /// first, no more of them than are waiting: the caller closes each and reports it with `leave`.
-    mutating func stalled(now: ContinuousClock.Instant) -> [Key] {
-        var out: [Key] = []
-        while out.count < waiting.count, let key = started.front(isLive: { [running] in running[$0]?.stamp == $1 }),
-              let since = running[key]?.since, now - since >= patience {
-            out.append(key)
-            started.popFront()  // gone from the order now; `leave` removes it from `running`
+    /// Waiting keys that have waited `patience` or more, oldest first: they start now, past the limit.
+    mutating func overdue(now: ContinuousClock.Instant) -> [Key] {
+        var started: [Key] = []
+        while let key = arrivals.front(isLive: { [waiting] in waiting[$0]?.stamp == $1 }),
+              let since = waiting[key]?.since, now - since >= patience {
+            arrivals.popFront()
+            waiting[key] = nil  // its item in its address's queue is stale now
+            running.insert(key)
+            started.append(key)
         }
-        return out
+        return started
     }
 
-    /// When `stalled` may next name a handshake: the longest-running one's patience ends; nil while nobody waits.
+    /// When `overdue` may next name a key: the longest-waiting one's patience ends; nil while nobody waits.
     mutating func nextDeadline() -> ContinuousClock.Instant? {
-        guard !waiting.isEmpty, let key = started.front(isLive: { [running] in running[$0]?.stamp == $1 }),
-              let since = running[key]?.since else { return nil }
+        guard let key = arrivals.front(isLive: { [waiting] in waiting[$0]?.stamp == $1 }),
+              let since = waiting[key]?.since else { return nil }
         return since + patience
     }
 
     // MARK: - Steps
 
-    private mutating func start(_ key: Key, now: ContinuousClock.Instant) {
-        nextStamp += 1
-        running[key] = Running(stamp: nextStamp, since: now)
-        let live = running.count
-        started.push(key, stamp: nextStamp, live: live) { [running] in running[$0]?.stamp == $1 }
-    }
-
-    /// The next address in turn gives its first waiting key, and goes to the back if it has more.
-    private mutating func takeNextWaiting() -> Key? {
+    /// The next address in turn gives its first waiting key, which starts; the address goes to the back if it has more.
+    private mutating func takeNextInTurn() -> Key? {
         while turnHead < turns.count {
             let address = turns[turnHead]
             turnHead += 1
@@ -163,22 +154,19 @@ struct HandshakeGate<Key: Hashable> {
             let key = queue.front { [waiting] in waiting[$0]?.stamp == $1 }
             if let key {
                 queue.popFront()
-                waiting[key] = nil
+                waiting[key] = nil  // its item in `arrivals` is stale now
+                running.insert(key)
             }
             if queue.front(isLive: { [waiting] in waiting[$0]?.stamp == $1 }) != nil {
                 queues[address] = queue
                 turns.append(address)
             }
-            compactTurns()
+            if turnHead >= 16 && turnHead * 2 >= turns.count {
+                turns.removeSubrange(0..<turnHead)
+                turnHead = 0
+            }
             if let key { return key }
         }
         return nil
-    }
-
-    private mutating func compactTurns() {
-        if turnHead >= 16 && turnHead * 2 >= turns.count {
-            turns.removeSubrange(0..<turnHead)
-            turnHead = 0
-        }
     }
 }

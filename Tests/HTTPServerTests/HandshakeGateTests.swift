@@ -8,8 +8,8 @@ import Testing
         var gate: HandshakeGate<Int>
         init(limit: Int, patience: Duration) { gate = HandshakeGate(limit: limit, patience: patience) }
         func arrive(_ key: Int, address: String, now: ContinuousClock.Instant) -> Bool { gate.arrive(key, address: address, now: now) }
-        func leave(_ key: Int, now: ContinuousClock.Instant) -> [Int] { gate.leave(key, now: now) }
-        func stalled(now: ContinuousClock.Instant) -> [Int] { gate.stalled(now: now) }
+        func leave(_ key: Int) -> [Int] { gate.leave(key) }
+        func overdue(now: ContinuousClock.Instant) -> [Int] { gate.overdue(now: now) }
         func nextDeadline() -> ContinuousClock.Instant? { gate.nextDeadline() }
         var runningCount: Int { gate.runningCount }
         var waitingCount: Int { gate.waitingCount }
@@ -17,6 +17,7 @@ import Testing
         func isRunning(_ key: Int) -> Bool { gate.isRunning(key) }
         func isWaiting(_ key: Int) -> Bool { gate.isWaiting(key) }
     }
+
     let start = ContinuousClock.now
     func at(_ milliseconds: Int) -> ContinuousClock.Instant { start + .milliseconds(milliseconds) }
 
@@ -27,13 +28,23 @@ import Testing
         #expect(!gate.arrive(3, address: "c", now: at(0)))
         #expect(!gate.arrive(4, address: "d", now: at(0)))
         #expect(gate.runningCount == 2 && gate.waitingCount == 2)
-        #expect(gate.leave(1, now: at(5)) == [3])
+        #expect(gate.leave(1) == [3])
         #expect(gate.isRunning(3) && !gate.isWaiting(3))
-        // A newcomer never jumps those already waiting, even when a slot is free for a moment.
-        #expect(gate.leave(2, now: at(6)) == [4])
-        #expect(gate.leave(3, now: at(7)).isEmpty)
+        #expect(gate.leave(2) == [4])
+        #expect(gate.leave(3).isEmpty)
         #expect(gate.arrive(5, address: "e", now: at(8)))
         #expect(gate.runningCount == 2 && gate.waitingCount == 0)
+    }
+
+    /// A newcomer never jumps those already waiting, even when it finds a slot free for a moment.
+    @Test func aNewcomerQueuesBehindThoseWaiting() {
+        let gate = Gate(limit: 1, patience: .seconds(1))
+        #expect(gate.arrive(1, address: "a", now: at(0)))
+        #expect(!gate.arrive(2, address: "b", now: at(0)))
+        #expect(gate.overdue(now: at(1_000)) == [2])  // 2 now runs past the limit, beside 1
+        #expect(gate.leave(1).isEmpty)
+        #expect(!gate.arrive(3, address: "c", now: at(1_001)), "2 still holds the one slot")
+        #expect(gate.leave(2) == [3])
     }
 
     @Test func aWaitingConnectionThatClosesNeverStarts() {
@@ -41,9 +52,10 @@ import Testing
         #expect(gate.arrive(1, address: "a", now: at(0)))
         #expect(!gate.arrive(2, address: "b", now: at(0)))
         #expect(!gate.arrive(3, address: "c", now: at(0)))
-        #expect(gate.leave(2, now: at(1)).isEmpty)  // closed while waiting: its head timeout, say
-        #expect(gate.leave(1, now: at(2)) == [3])
-        #expect(gate.waitingCount == 0)
+        #expect(gate.leave(2).isEmpty)  // closed while waiting: its head timeout, say
+        #expect(gate.overdue(now: at(5_000)) == [3])
+        #expect(gate.leave(1).isEmpty)
+        #expect(gate.waitingCount == 0 && gate.runningCount == 1)
     }
 
     /// One address queueing many connections delays another address by one turn, not by its whole queue.
@@ -54,41 +66,38 @@ import Testing
         #expect(!gate.arrive(10, address: "scraper", now: at(1)))
         var order: [Int] = []
         var current = 0
-        while let next = gate.leave(current, now: at(2)).first {
+        while let next = gate.leave(current).first {
             order.append(next)
             current = next
         }
         #expect(order == [1, 10, 2, 3, 4, 5])
     }
 
-    /// A handshake waiting on its client gives way after `patience`, and only when someone waits for its slot.
-    @Test func stalledHandshakesGiveWayOnlyToThoseWaiting() {
+    /// Slots held by handshakes that never finish (stalled clients) delay a waiting connection by `patience`, then
+    /// it starts past the limit: nobody is locked out, however many stall.
+    @Test func waitingConnectionsStartPastTheLimitOncePatienceRunsOut() {
         let gate = Gate(limit: 2, patience: .seconds(1))
-        #expect(gate.arrive(1, address: "slow", now: at(0)))
-        #expect(gate.arrive(2, address: "slow", now: at(400)))
-        #expect(gate.stalled(now: at(5_000)).isEmpty, "nobody waits: slow clients keep their slots")
         #expect(gate.nextDeadline() == nil)
-
-        #expect(!gate.arrive(3, address: "scraper", now: at(5_000)))
-        #expect(gate.nextDeadline() == at(1_000))
-        #expect(gate.stalled(now: at(5_000)) == [1], "one waits: one gives way, the oldest")
-        #expect(gate.leave(1, now: at(5_000)) == [3])
-        #expect(gate.nextDeadline() == nil)
-
-        #expect(!gate.arrive(4, address: "scraper", now: at(5_010)))
+        #expect(gate.arrive(1, address: "staller1", now: at(0)))
+        #expect(gate.arrive(2, address: "staller2", now: at(0)))
+        #expect(!gate.arrive(3, address: "staller3", now: at(100)))
+        #expect(!gate.arrive(4, address: "scraper", now: at(400)))
+        #expect(gate.nextDeadline() == at(1_100))
+        #expect(gate.overdue(now: at(1_099)).isEmpty)
+        #expect(gate.overdue(now: at(1_100)) == [3])
         #expect(gate.nextDeadline() == at(1_400))
-        #expect(gate.stalled(now: at(5_010)) == [2])
-        #expect(gate.leave(2, now: at(5_010)) == [4])
-        // 3 and 4 started at 5,000 and 5,010: young, so a newcomer waits for them.
-        #expect(!gate.arrive(5, address: "scraper", now: at(5_020)))
-        #expect(gate.stalled(now: at(5_500)).isEmpty)
-        #expect(gate.nextDeadline() == at(6_000))
-        #expect(gate.stalled(now: at(6_000)) == [3])
+        #expect(gate.overdue(now: at(1_400)) == [4])
+        #expect(gate.isRunning(4) && gate.runningCount == 4 && gate.waitingCount == 0)
+        #expect(gate.nextDeadline() == nil)
+        // Over the limit, nobody new starts until fewer than the limit run.
+        #expect(!gate.arrive(5, address: "scraper", now: at(1_500)))
+        #expect(gate.leave(1).isEmpty && gate.leave(2).isEmpty)
+        #expect(gate.leave(3) == [5])
     }
 
     /// Connections arriving and leaving without end keep the queues' bookkeeping bounded.
     @Test func churnKeepsTheQueuesBounded() {
-        let gate = Gate(limit: 4, patience: .seconds(1))
+        let gate = Gate(limit: 4, patience: .milliseconds(30))
         var key = 0
         var open: [Int] = []
         for round in 0..<5_000 {
@@ -96,13 +105,9 @@ import Testing
             _ = gate.arrive(key, address: "client\(round % 7)", now: at(round))
             open.append(key)
             if open.count > 10 {
-                let leaving = open.removeFirst()
-                _ = gate.leave(leaving, now: at(round))
+                _ = gate.leave(open.removeFirst())
             }
-            for stalled in gate.stalled(now: at(round)) {
-                open.removeAll { $0 == stalled }
-                _ = gate.leave(stalled, now: at(round))
-            }
+            _ = gate.overdue(now: at(round))
             _ = gate.nextDeadline()
             #expect(gate.queuedItemCount <= 80, "round \(round): \(gate.queuedItemCount) queued items")
         }
