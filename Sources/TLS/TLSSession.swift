@@ -82,7 +82,11 @@ public final class TLSSession {
     /// now or with the next call; while a connection's unsent bytes are at `TLSRecordBuffer.perConnectionCap`, this
     /// says `.wantWrite` and reads nothing more, so a client that stops reading cannot make them grow.
     public func read(into buffer: UnsafeMutableRawBufferPointer) -> Progress {
-        if case .wantWrite = flush() { return .wantWrite }
+        switch flush() {
+        case .wantWrite: return .wantWrite
+        case .failed(let reason): return .failed(reason)
+        default: break
+        }
         let result = SSL_read(ssl, buffer.baseAddress, Int32(clamping: buffer.count))
         let outcome = result > 0 ? Progress.done(Int(result)) : progress(after: result)
         _ = flush()
