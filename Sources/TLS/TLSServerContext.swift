@@ -70,6 +70,10 @@ public final class TLSServerContext: @unchecked Sendable {
         // One recv takes whatever records have arrived, not a header and then a body each: fewer system calls. The
         // event loop asks `hasBufferedInput` for what poll(2) then cannot see.
         copenssl_ctx_set_read_ahead(context)
+        // One SSL_read handles at most one record that is not data (a key update, a refused renegotiation) and returns:
+        // with OpenSSL's default it would go on reading as long as a client sends them, and one flooding client
+        // would keep the event loop from every other connection. The loop comes back for the rest on its next pass.
+        copenssl_ctx_clear_auto_retry(context)
         guard copenssl_ctx_set_min_version(context, settings.minVersion.wire) == 1 else {
             throw .openSSL(key: "min_version", "\(settings.minVersion.rawValue) is not supported by this OpenSSL")
         }

@@ -29,6 +29,9 @@ public final class TLSSession {
     private let fd: Int32
     /// Plaintext bytes of the last `write` already encrypted into `gathered`, reported once they are sent.
     private var committed = 0
+    /// The last read found no whole record: what OpenSSL holds, if anything, is part of one, and only the socket
+    /// can complete it.
+    private var awaitingInput = false
 
     /// Plaintext taken by one `write`: eight full records, one send(2) where the socket takes them all. Bounds what
     /// a connection whose client stopped reading holds besides the kernel's socket buffer.
@@ -89,6 +92,7 @@ public final class TLSSession {
         }
         let result = SSL_read(ssl, buffer.baseAddress, Int32(clamping: buffer.count))
         let outcome = result > 0 ? Progress.done(Int(result)) : progress(after: result)
+        awaitingInput = outcome == .wantRead
         _ = flush()
         return outcome
     }
@@ -152,8 +156,10 @@ public final class TLSSession {
         }
     }
 
-    /// Input OpenSSL has already taken from the socket but not handed out: poll(2) will not report it.
-    public var hasBufferedInput: Bool { SSL_has_pending(ssl) == 1 }
+    /// Whole records OpenSSL has already taken from the socket but not handed out: poll(2) will not report them, so
+    /// the owner must read again. Not after a read that wanted more: then OpenSSL holds at most part of a record
+    /// (a client sending slowly, or stopping mid-record), and reading again before the socket has more would spin.
+    public var hasBufferedInput: Bool { !awaitingInput && SSL_has_pending(ssl) == 1 }
 
     /// Sends close_notify, best effort and once; the socket's own shutdown and close stay with the owner.
     public func shutdown() {
