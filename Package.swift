@@ -23,7 +23,7 @@ let package = Package(
         // Pure: normalized run model, JSON reader, time parsing, one adapter per vendor.
         .target(name: "RunStatusModel"),
         // Built-in simulator of the five vendor APIs, for --demo, tests and benchmarks.
-        .target(name: "VendorSimulator", dependencies: ["HTTPServer", "TLS"]),
+        .target(name: "VendorSimulator", dependencies: ["HTTPServer", "Logging", "TLS"]),
         // System zlib (gzip-encoded scrapes) and libcrypt (bcrypt for basic auth), each through a tiny shim header.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt", providers: [.apt(["libcrypt-dev"])]),
