@@ -144,9 +144,7 @@ struct TLSListenerTests {
     @Test func pipelinedRequestsAndALargeResponseThroughTLS() async throws {
         let large = [UInt8](repeating: UInt8(ascii: "x"), count: 2 << 20)
         try await withCertificates { certificates in
-            let context = try TLSServerContext(settings: TLSServerSettings(certificate: .file(certificates.serverCertificate),
-                                                                           privateKey: .file(certificates.serverKey)))
-            try await withServer({ $0.tls = context }, handler: { request in
+            try await withTLSServer(certificates, handler: { request in
                 request.target == "/large" ? HTTPResponse(status: 200, body: large) : .text(200, "hello \(request.target)")
             }) { server, port in
                 let received: [UInt8] = try await onThread {
@@ -184,9 +182,7 @@ struct TLSListenerTests {
     func bodiesArriveWholeAfterAHeadSharingTheirFirstRecord(size: Int) async throws {
         let body = (0..<size).map { UInt8(truncatingIfNeeded: $0 % 251) }
         try await withCertificates { certificates in
-            let context = try TLSServerContext(settings: TLSServerSettings(certificate: .file(certificates.serverCertificate),
-                                                                           privateKey: .file(certificates.serverKey)))
-            try await withServer({ $0.tls = context }, handler: { _ in HTTPResponse(status: 200, body: body) }) { _, port in
+            try await withTLSServer(certificates, handler: { _ in HTTPResponse(status: 200, body: body) }) { _, port in
                 let received: [UInt8] = try await onThread {
                     let connection = try TestClient.connectNow(port: port)
                     var timeout = timeval(tv_sec: 10, tv_usec: 0)
@@ -271,9 +267,7 @@ struct TLSListenerTests {
             return (0..<size).map { UInt8(truncatingIfNeeded: $0 % 241) &+ seed }
         }
         try await withCertificates { certificates in
-            let context = try TLSServerContext(settings: TLSServerSettings(certificate: .file(certificates.serverCertificate),
-                                                                           privateKey: .file(certificates.serverKey)))
-            try await withServer({ $0.tls = context }, handler: { HTTPResponse(status: 200, body: body($0.target)) }) { _, port in
+            try await withTLSServer(certificates, handler: { HTTPResponse(status: 200, body: body($0.target)) }) { _, port in
                 let received: [[UInt8]] = try await onThread {
                     var sessions: [(TestClient, TLSSession)] = []
                     for target in ["/a", "/b"] {
@@ -317,9 +311,7 @@ struct TLSListenerTests {
     @Test func clientsLeavingMidResponseCostTheirConnectionsOnly() async throws {
         let large = [UInt8](repeating: UInt8(ascii: "x"), count: 4 << 20)
         try await withCertificates { certificates in
-            let context = try TLSServerContext(settings: TLSServerSettings(certificate: .file(certificates.serverCertificate),
-                                                                           privateKey: .file(certificates.serverKey)))
-            try await withServer({ $0.tls = context }, handler: { _ in HTTPResponse(status: 200, body: large) }) { server, port in
+            try await withTLSServer(certificates, handler: { _ in HTTPResponse(status: 200, body: large) }) { server, port in
                 for _ in 0..<4 {
                     try await onThread {
                         let connection = try TestClient.connectNow(port: port)
@@ -371,12 +363,7 @@ struct TLSListenerTests {
     @Test func overTheCapATLSNewcomerIsClosedWithoutAnAnswer() async throws {
         let release = DispatchSemaphore(value: 0)
         try await withCertificates { certificates in
-            let context = try TLSServerContext(settings: TLSServerSettings(certificate: .file(certificates.serverCertificate),
-                                                                           privateKey: .file(certificates.serverKey)))
-            try await withServer({
-                $0.tls = context
-                $0.maxConnections = 1
-            }, handler: { _ in
+            try await withTLSServer(certificates, configure: { $0.maxConnections = 1 }, handler: { _ in
                 release.wait()
                 return .text(200, "done")
             }) { server, port in
@@ -452,6 +439,7 @@ struct TLSListenerTests {
 
     func withTLSServer(_ certificates: TestCertificates, _ adjust: (inout TLSServerSettings) -> Void = { _ in },
                        configure: (inout HTTPServerConfiguration) -> Void = { _ in },
+                       handler: @escaping HTTPServer.Handler = TLSListenerTests.hello,
                        _ body: (HTTPServer, UInt16) async throws -> Void) async throws {
         var settings = TLSServerSettings(certificate: .file(certificates.serverCertificate),
                                          privateKey: .file(certificates.serverKey))
@@ -460,7 +448,7 @@ struct TLSListenerTests {
         try await withServer({ configuration in
             configuration.tls = context
             configure(&configuration)
-        }, handler: Self.hello, body)
+        }, handler: handler, body)
     }
 
     /// curl's exit status, and the bodies each followed by ` STATUS VERSION`.
