@@ -25,9 +25,10 @@ final class EventLoop: @unchecked Sendable {
         /// Socket readiness the TLS layer waits for before anything else can go on (the handshake, a read that
         /// must write first, a write that must read first); nil: what `state` wants.
         var tlsWaitsFor: Int16?
-        /// In `handshakeGate`, running its handshake or waiting for a slot (then not polled, `tls` nil).
+        /// In `handshakeGate`: running its handshake, or waiting for a slot.
         var inHandshakeGate = false
-        var waitsForHandshakeSlot = false
+        /// Waiting for a handshake slot: no session yet, not polled.
+        var waitsForHandshakeSlot: Bool { inHandshakeGate && tls == nil }
 
         init(fd: Int32, id: UInt64, peer: SocketAddress, refused: Bool, state: HTTPConnectionState) {
             self.fd = fd
@@ -389,7 +390,6 @@ final class EventLoop: @unchecked Sendable {
         if servesTLS {
             connection.inHandshakeGate = true
             guard handshakeGate.arrive(fd, address: clientKey, now: now.instant) else {
-                connection.waitsForHandshakeSlot = true
                 counters.update { $0.tlsHandshakesQueued += 1 }
                 return
             }
@@ -621,7 +621,6 @@ final class EventLoop: @unchecked Sendable {
     private func leaveHandshakeGate(_ connection: Connection) {
         guard connection.inHandshakeGate else { return }
         connection.inHandshakeGate = false
-        connection.waitsForHandshakeSlot = false
         startWaiting(handshakeGate.leave(connection.fd))
     }
 
@@ -642,7 +641,6 @@ final class EventLoop: @unchecked Sendable {
                 startWaiting(handshakeGate.leave(fd))
                 continue
             }
-            connection.waitsForHandshakeSlot = false
             _ = startTLS(connection, now: moment())
         }
     }

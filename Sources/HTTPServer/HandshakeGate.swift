@@ -124,6 +124,7 @@ struct HandshakeGate<Key: Hashable> {
 
     /// Waiting keys that have waited `patience` or more, oldest first: they start now, past the limit.
     mutating func overdue(now: ContinuousClock.Instant) -> [Key] {
+        guard !waiting.isEmpty else { return [] }  // every pass of the loop asks, a plain listener too
         var started: [Key] = []
         while let key = arrivals.front(isLive: { [waiting] in waiting[$0]?.stamp == $1 }),
               let since = waiting[key]?.since, now - since >= patience {
@@ -137,7 +138,7 @@ struct HandshakeGate<Key: Hashable> {
 
     /// When `overdue` may next name a key: the longest-waiting one's patience ends; nil while nobody waits.
     mutating func nextDeadline() -> ContinuousClock.Instant? {
-        guard let key = arrivals.front(isLive: { [waiting] in waiting[$0]?.stamp == $1 }),
+        guard !waiting.isEmpty, let key = arrivals.front(isLive: { [waiting] in waiting[$0]?.stamp == $1 }),
               let since = waiting[key]?.since else { return nil }
         return since + patience
     }
