@@ -2,6 +2,7 @@ import Synchronization
 import Testing
 @testable import Polling
 import RunStatusModel
+import TestSupport
 
 /// The budget on a clock the test owns: sleeping moves the clock, so the request times are exact.
 @Suite struct RateBudgetTests {
@@ -13,16 +14,6 @@ import RunStatusModel
         var sleep: @Sendable (Double) async -> Void { { [self] d in advance(d) } }
     }
 
-    /// The most starts in any half-open window `[t, t + per)`.
-    static func busiestWindow(_ starts: [Double], per: Double) -> Int {
-        let sorted = starts.sorted()
-        var best = 0, lo = 0
-        for hi in sorted.indices {
-            while sorted[hi] - sorted[lo] >= per { lo += 1 }
-            best = max(best, hi - lo + 1)
-        }
-        return best
-    }
 
     /// Claims and starts `count` requests one after another, as one target's cycle does.
     static func run(_ budget: RateBudget, _ time: FakeTime, count: Int, deadline: Double = .infinity,
@@ -43,7 +34,7 @@ import RunStatusModel
         let budget = RateBudget(limit: RateLimit(requests: 10, per: 1), clock: time.clock, sleep: time.sleep)
         let (starts, waits) = await Self.run(budget, time, count: 35)
         #expect(starts.count == 35)
-        #expect(Self.busiestWindow(starts, per: 1) == 10)
+        #expect(busiestWindow(starts, per: 1) == 10)
         // Evenly spread: 0.1 s apart, the first at once.
         #expect(zip(starts, starts.dropFirst()).allSatisfy { abs(($1 - $0) - 0.1) < 1e-9 })
         #expect(waits == 34)

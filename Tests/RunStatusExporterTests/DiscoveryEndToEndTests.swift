@@ -224,16 +224,6 @@ import VendorSimulator
 
     // MARK: Rate budget
 
-    /// The most requests in any half-open window of `per` seconds.
-    static func busiestWindow(_ times: [Double], per: Double) -> Int {
-        let sorted = times.sorted()
-        var best = 0, lo = 0
-        for hi in sorted.indices {
-            while sorted[hi] - sorted[lo] >= per { lo += 1 }
-            best = max(best, hi - lo + 1)
-        }
-        return best
-    }
 
     @Test func rateBudgetHoldsUnderTenRequestsPerSecond() async throws {
         // The real clock: the limit is about time as it passes. 12 runs, 4 a page: 3 list calls, then a details call
@@ -253,7 +243,7 @@ import VendorSimulator
             let log = r.simulator.requestLog
             #expect(log.count >= 15)
             #expect(r.simulator.rateLimitedCount == 0, "the vendor answered 429: \(log.filter { $0.status == 429 }.count) times")
-            #expect(Self.busiestWindow(log.map(\.time), per: 1) <= 10)
+            #expect(busiestWindow(log.map(\.time), per: 1) <= 10)
             let m = r.metrics()
             #expect((m["runstatus_rate_limit_waits_total{vendor=\"wes\",target=\"cav\"}"] ?? 0) > 0)
             #expect(m["runstatus_poll_errors_total{vendor=\"wes\",target=\"cav\",reason=\"rate_limited\"}"] == 0)
