@@ -35,9 +35,10 @@ public final class TLSServerContext: @unchecked Sendable {
         free(allowedSANs)
     }
 
-    /// OpenSSL sends with write(2), without the MSG_NOSIGNAL the plain listener uses: a client gone while its
-    /// response is on the way would raise SIGPIPE, whose default action ends the process. Ignored once, before
-    /// the first TLS connection; the write then fails with EPIPE and costs that connection only.
+    /// A client session's OpenSSL sends with write(2), without MSG_NOSIGNAL: a peer gone mid-write would raise
+    /// SIGPIPE, whose default action ends the process. Server sessions send with MSG_NOSIGNAL (the gathering BIO),
+    /// but any write OpenSSL makes itself must not end the exporter either. Ignored once, before the first TLS
+    /// session; such a write then fails with EPIPE and costs its connection only.
     static let ignoreBrokenPipes: Void = {
         signal(SIGPIPE, SIG_IGN)
     }()

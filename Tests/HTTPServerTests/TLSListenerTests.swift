@@ -306,8 +306,8 @@ struct TLSListenerTests {
         }
     }
 
-    /// OpenSSL writes with write(2): a client gone mid-response must cost its connection, not raise SIGPIPE
-    /// (which would end this test process).
+    /// A client gone mid-response (a reset while megabytes are still to send) must cost its connection, not raise
+    /// SIGPIPE (which would end this test process).
     @Test func clientsLeavingMidResponseCostTheirConnectionsOnly() async throws {
         let large = [UInt8](repeating: UInt8(ascii: "x"), count: 4 << 20)
         try await withCertificates { certificates in

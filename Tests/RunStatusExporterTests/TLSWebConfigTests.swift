@@ -109,8 +109,8 @@ struct TLSWebConfigTests {
         }
     }
 
-    /// Scrapers that close their connections while responses are on their way (as wrk does when it stops): OpenSSL's
-    /// write(2) then meets a broken pipe, which must cost the connection, not end the exporter.
+    /// Scrapers that close their connections while responses are on their way (as wrk does when it stops): the send
+    /// then meets a broken pipe, which must cost the connection, not end the exporter.
     @Test(.requires(.exporter, .openssl))
     func scrapersLeavingMidResponseDoNotStopTheExporter() async throws {
         let certificates = try await TestCertificates.make()
